@@ -1,0 +1,107 @@
+/**
+ * Contract between the conformance runner and its targets (the in-process
+ * model, the model served over a socket, a real QEMU launched per fixture, an
+ * already-running QMP endpoint).
+ *
+ * A target speaks raw QMP text, so malformed-input fixtures run identically
+ * on every target, and offers the host's mailbox for each CXL device.
+ *
+ * @module
+ */
+
+import type { HostInterface } from "../model/host_interface.ts";
+import type { QmpObject } from "../model/qmp_value.ts";
+
+/** A bidirectional QMP text channel, after the greeting was read. */
+export interface QmpChannel {
+  /** The greeting the server sent on connect. */
+  readonly greeting: QmpObject;
+  /** Sends text exactly as given (normally one JSON object and a newline). */
+  sendRaw(text: string): Promise<void>;
+  /**
+   * The next message the server sent (a reply, an error or an event), in
+   * wire order. Rejects with {@linkcode TargetTimeoutError} after `timeoutMs`,
+   * and with {@linkcode TargetClosedError} when the peer closed.
+   */
+  receive(timeoutMs: number): Promise<QmpObject>;
+}
+
+/** How a target process ended. */
+export interface TargetExit {
+  /** Exit code, when it exited. */
+  code: number | null;
+  /** Signal name (e.g. `SIGSEGV`), when a signal ended it. */
+  signal: string | null;
+  /** True when the target ended on its own before close() (a crash or quit). */
+  unexpected: boolean;
+  /** Last lines of its stderr, when it has one. */
+  stderrTail: string;
+}
+
+/** One running machine of a target. */
+export interface TargetInstance {
+  /** The QMP channel (greeting already read, capabilities not negotiated). */
+  readonly qmp: QmpChannel;
+  /** The host's mailbox view of a type-3 device, by `-device` id. */
+  host(device: string): HostInterface;
+  /** Whether the instance died (a crash); checked after each failed step. */
+  exited(): TargetExit | undefined;
+  /** Ends the instance and releases every resource (process, sockets, dirs). */
+  close(): Promise<TargetExit>;
+}
+
+/** What a target can do, learned from the target itself. */
+export interface TargetCapabilities {
+  /** QMP commands available. */
+  commands: ReadonlySet<string>;
+  /** Feature names (see conformance/features). */
+  features: ReadonlySet<string>;
+  /** Profile whose expectations apply (`qemu-10.0`, `seed`, ...). */
+  profile: string;
+  /** Whether host-side (mailbox) steps can run. */
+  hostSide: boolean;
+}
+
+/** A conformance target. */
+export interface Target {
+  /** Display name, e.g. `model`, `model-socket`, `qemu`, `qmp:unix:/tmp/q.sock`. */
+  readonly name: string;
+  /** Capabilities for the given machine arguments (cached where costly). */
+  capabilities(machine: readonly string[]): Promise<TargetCapabilities>;
+  /**
+   * Starts a machine from QEMU arguments. Rejects with
+   * {@linkcode TargetStartupError} carrying QEMU's own message when the
+   * machine description is invalid.
+   */
+  start(machine: readonly string[], signal?: AbortSignal): Promise<TargetInstance>;
+}
+
+/** The target did not answer in time. */
+export class TargetTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TargetTimeoutError";
+  }
+}
+
+/** The peer closed the connection. */
+export class TargetClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TargetClosedError";
+  }
+}
+
+/** The machine did not start; `stderr` is what QEMU (or the model) printed. */
+export class TargetStartupError extends Error {
+  /** Start-up error text, as QEMU prints it. */
+  readonly stderr: string;
+  /** Process exit code, when a process was started. */
+  readonly code: number | null;
+  constructor(stderr: string, code: number | null) {
+    super(stderr);
+    this.name = "TargetStartupError";
+    this.stderr = stderr;
+    this.code = code;
+  }
+}

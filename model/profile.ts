@@ -9,8 +9,11 @@
 
 /** QEMU version triple as `query-version` reports it. */
 export interface QemuVersion {
+  /** Major version, e.g. 10. */
   major: number;
+  /** Minor version, e.g. 0. */
   minor: number;
+  /** Micro (patch) version, e.g. 2. */
   micro: number;
 }
 

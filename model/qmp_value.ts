@@ -20,6 +20,7 @@ export type QmpValue =
 
 /** A JSON object. */
 export interface QmpObject {
+  /** Member name to value. */
   [key: string]: QmpValue;
 }
 

@@ -23,33 +23,49 @@ export interface DcGeometry {
 
 /** A region-relative extent as QMP gives it. */
 export interface QmpExtent {
+  /** Offset from the start of the region, in bytes. */
   offset: bigint;
+  /** Length in bytes. */
   len: bigint;
 }
 
 /** `cxl-add-dynamic-capacity`, after QAPI validation. */
 export interface DcAddRequest {
+  /** QMP `host-id`. */
   hostId: number;
+  /** QMP `region`. */
   region: number;
+  /** QMP `tag`, as given (undefined when absent). */
   tag: string | undefined;
+  /** QMP `extents`, in request order. */
   extents: QmpExtent[];
 }
 
 /** `cxl-release-dynamic-capacity`, after QAPI validation. */
 export interface DcReleaseRequest {
+  /** QMP `host-id`. */
   hostId: number;
+  /** QMP `removal-policy`. */
   removalPolicy: "prescriptive" | "tag-based";
+  /** QMP `forced-removal` (false when absent). */
   forcedRemoval: boolean;
+  /** QMP `sanitize-on-release` (false when absent; ignored, as in QEMU). */
   sanitizeOnRelease: boolean;
+  /** QMP `region`. */
   region: number;
+  /** QMP `tag`, as given (undefined when absent). */
   tag: string | undefined;
+  /** QMP `extents`, in request order. */
   extents: QmpExtent[];
 }
 
 /** `cxl-release-dynamic-capacity-status` (seed), after QAPI validation. */
 export interface DcReleaseStatusRequest {
+  /** QMP `host-id`. */
   hostId: number;
+  /** QMP `region`. */
   region: number;
+  /** QMP `tag`, as given. */
   tag: string;
 }
 
@@ -113,4 +129,10 @@ export interface DcDeviceConfig {
   hpaBase: bigint;
   /** Tagged-backend lookup. */
   backends: BackendRegistry;
+  /** Static volatile capacity in bytes (`volatile-memdev` size), for Identify; default 0. */
+  staticVolatileBytes?: bigint;
+  /** Static persistent capacity in bytes (`persistent-memdev` size), for Identify; default 0. */
+  staticPersistentBytes?: bigint;
+  /** Label storage area size in bytes (`lsa` size), for Identify; default 0. */
+  lsaBytes?: bigint;
 }

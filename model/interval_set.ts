@@ -1,0 +1,449 @@
+/**
+ * Ordered structures over bigint keys and `[start, end)` ranges, sized for
+ * devices holding 100,000+ extents:
+ *
+ * - {@linkcode OrderedMap}: a treap (randomised balanced binary search tree)
+ *   with subtree sizes. Lookup, insert, delete, floor/ceiling and select by
+ *   index are O(log n) expected; in-order iteration from a key or an index is
+ *   O(log n) to start plus O(1) amortised per step. A treap was chosen over a
+ *   sorted array (O(n) insert/delete) and a chunked array (O(sqrt n)) because it
+ *   gives logarithmic bounds for every operation the device needs, including
+ *   index access, with little code. Priorities come from a fixed-seed
+ *   xorshift generator, so behaviour is deterministic (the model does no I/O
+ *   and reads no global randomness).
+ * - {@linkcode IntervalSet}: a union of disjoint, coalesced `[start, end)`
+ *   ranges on top of an `OrderedMap` (start -> end): `overlaps`, `covers`,
+ *   `insert` and `subtract` in O(log n + k) for k ranges touched.
+ * - {@linkcode InsertionOrderList}: items in insertion order with O(log n)
+ *   append, removal by handle, restoration at the original position, and
+ *   access by index (for paging, e.g. Get Dynamic Capacity Extent List).
+ *
+ * @module
+ */
+
+interface TreapNode<V> {
+  key: bigint;
+  value: V;
+  prio: number;
+  size: number;
+  left: TreapNode<V> | undefined;
+  right: TreapNode<V> | undefined;
+}
+
+/** One entry of an {@linkcode OrderedMap}. */
+export interface OrderedEntry<V> {
+  /** The key. */
+  readonly key: bigint;
+  /** The value. */
+  readonly value: V;
+}
+
+function size<V>(n: TreapNode<V> | undefined): number {
+  return n === undefined ? 0 : n.size;
+}
+
+function update<V>(n: TreapNode<V>): void {
+  n.size = 1 + size(n.left) + size(n.right);
+}
+
+/** Splits into keys < key and keys >= key. */
+function split<V>(
+  n: TreapNode<V> | undefined,
+  key: bigint,
+): [TreapNode<V> | undefined, TreapNode<V> | undefined] {
+  if (n === undefined) return [undefined, undefined];
+  if (n.key < key) {
+    const [l, r] = split(n.right, key);
+    n.right = l;
+    update(n);
+    return [n, r];
+  }
+  const [l, r] = split(n.left, key);
+  n.left = r;
+  update(n);
+  return [l, n];
+}
+
+function merge<V>(
+  a: TreapNode<V> | undefined,
+  b: TreapNode<V> | undefined,
+): TreapNode<V> | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (a.prio > b.prio) {
+    a.right = merge(a.right, b);
+    update(a);
+    return a;
+  }
+  b.left = merge(a, b.left);
+  update(b);
+  return b;
+}
+
+/**
+ * A map from bigint keys to values, kept in key order (a treap).
+ *
+ * @example
+ * ```ts
+ * import { OrderedMap } from "./interval_set.ts";
+ * const m = new OrderedMap<string>();
+ * m.set(30n, "c"); m.set(10n, "a"); m.set(20n, "b");
+ * if (m.floor(25n)?.value !== "b") throw new Error("floor");
+ * if (m.at(2)?.key !== 30n) throw new Error("at");
+ * if ([...m.keys()].join() !== "10,20,30") throw new Error("order");
+ * ```
+ */
+export class OrderedMap<V> {
+  #root: TreapNode<V> | undefined = undefined;
+  #seed = 0x2545f491;
+
+  #prio(): number {
+    let x = this.#seed;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#seed = x >>> 0;
+    return this.#seed;
+  }
+
+  /** Number of entries. */
+  get size(): number {
+    return size(this.#root);
+  }
+
+  #find(key: bigint): TreapNode<V> | undefined {
+    let n = this.#root;
+    while (n !== undefined) {
+      if (key === n.key) return n;
+      n = key < n.key ? n.left : n.right;
+    }
+    return undefined;
+  }
+
+  /** Whether the key is present. */
+  has(key: bigint): boolean {
+    return this.#find(key) !== undefined;
+  }
+
+  /** The value for a key, if present. */
+  get(key: bigint): V | undefined {
+    return this.#find(key)?.value;
+  }
+
+  /** Inserts or replaces the value for a key. */
+  set(key: bigint, value: V): void {
+    const found = this.#find(key);
+    if (found !== undefined) {
+      found.value = value;
+      return;
+    }
+    const node: TreapNode<V> = {
+      key,
+      value,
+      prio: this.#prio(),
+      size: 1,
+      left: undefined,
+      right: undefined,
+    };
+    const [l, r] = split(this.#root, key);
+    this.#root = merge(merge(l, node), r);
+  }
+
+  /** Removes a key; returns whether it was present. */
+  delete(key: bigint): boolean {
+    if (this.#find(key) === undefined) return false;
+    const [l, rest] = split(this.#root, key);
+    const [, r] = split(rest, key + 1n);
+    this.#root = merge(l, r);
+    return true;
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.#root = undefined;
+  }
+
+  /** The entry with the greatest key <= `key`. */
+  floor(key: bigint): OrderedEntry<V> | undefined {
+    let n = this.#root;
+    let best: TreapNode<V> | undefined;
+    while (n !== undefined) {
+      if (n.key === key) return n;
+      if (n.key < key) {
+        best = n;
+        n = n.right;
+      } else {
+        n = n.left;
+      }
+    }
+    return best;
+  }
+
+  /** The entry with the smallest key >= `key`. */
+  ceiling(key: bigint): OrderedEntry<V> | undefined {
+    let n = this.#root;
+    let best: TreapNode<V> | undefined;
+    while (n !== undefined) {
+      if (n.key === key) return n;
+      if (n.key > key) {
+        best = n;
+        n = n.left;
+      } else {
+        n = n.right;
+      }
+    }
+    return best;
+  }
+
+  /** The smallest entry, if any. */
+  first(): OrderedEntry<V> | undefined {
+    let n = this.#root;
+    if (n === undefined) return undefined;
+    while (n.left !== undefined) n = n.left;
+    return n;
+  }
+
+  /** The entry at a 0-based position in key order. */
+  at(index: number): OrderedEntry<V> | undefined {
+    if (index < 0 || index >= this.size) return undefined;
+    let n = this.#root;
+    let i = index;
+    while (n !== undefined) {
+      const ls = size(n.left);
+      if (i < ls) {
+        n = n.left;
+      } else if (i === ls) {
+        return n;
+      } else {
+        i -= ls + 1;
+        n = n.right;
+      }
+    }
+    return undefined;
+  }
+
+  /** Entries with key >= `key`, in key order. */
+  *entriesFrom(key: bigint): Generator<OrderedEntry<V>> {
+    const stack: TreapNode<V>[] = [];
+    let n = this.#root;
+    while (n !== undefined) {
+      if (n.key >= key) {
+        stack.push(n);
+        n = n.left;
+      } else {
+        n = n.right;
+      }
+    }
+    yield* drain(stack);
+  }
+
+  /** Entries from a 0-based position on, in key order. */
+  *entriesFromIndex(index: number): Generator<OrderedEntry<V>> {
+    const stack: TreapNode<V>[] = [];
+    let n = this.#root;
+    let i = Math.max(0, index);
+    while (n !== undefined) {
+      const ls = size(n.left);
+      if (i <= ls) {
+        stack.push(n);
+        n = n.left;
+      } else {
+        i -= ls + 1;
+        n = n.right;
+      }
+    }
+    yield* drain(stack);
+  }
+
+  /** All entries in key order. */
+  entries(): Generator<OrderedEntry<V>> {
+    return this.entriesFromIndex(0);
+  }
+
+  /** All keys in key order. */
+  *keys(): Generator<bigint> {
+    for (const e of this.entries()) yield e.key;
+  }
+
+  /** All values in key order. */
+  *values(): Generator<V> {
+    for (const e of this.entries()) yield e.value;
+  }
+
+  /** All entries in key order. */
+  [Symbol.iterator](): Generator<OrderedEntry<V>> {
+    return this.entries();
+  }
+}
+
+function* drain<V>(stack: TreapNode<V>[]): Generator<OrderedEntry<V>> {
+  while (stack.length > 0) {
+    const n = stack.pop() as TreapNode<V>;
+    // Snapshot before yielding: the consumer may not mutate during iteration,
+    // but reading the right subtree first keeps the walk simple.
+    let r = n.right;
+    yield n;
+    while (r !== undefined) {
+      stack.push(r);
+      r = r.left;
+    }
+  }
+}
+
+/** A half-open byte range `[start, end)`. */
+export interface Range {
+  /** First byte. */
+  start: bigint;
+  /** One past the last byte. */
+  end: bigint;
+}
+
+/**
+ * A set of bytes stored as disjoint, coalesced `[start, end)` ranges.
+ *
+ * @example
+ * ```ts
+ * import { IntervalSet } from "./interval_set.ts";
+ * const s = new IntervalSet();
+ * s.insert(0n, 64n);
+ * s.subtract(16n, 32n);
+ * if (s.covers(0n, 16n) !== true || s.covers(0n, 32n) !== false) throw new Error("covers");
+ * if (s.overlaps(20n, 40n) !== true || s.overlaps(16n, 32n) !== false) throw new Error("overlaps");
+ * if ([...s].length !== 2) throw new Error("split");
+ * ```
+ */
+export class IntervalSet {
+  #map = new OrderedMap<bigint>();
+
+  /** Number of disjoint ranges. */
+  get rangeCount(): number {
+    return this.#map.size;
+  }
+
+  /** Whether any byte of `[start, end)` is in the set (false for an empty range). */
+  overlaps(start: bigint, end: bigint): boolean {
+    if (end <= start) return false;
+    const f = this.#map.floor(end - 1n);
+    return f !== undefined && f.value > start;
+  }
+
+  /** Whether every byte of `[start, end)` is in the set (true for an empty range). */
+  covers(start: bigint, end: bigint): boolean {
+    if (end <= start) return true;
+    const f = this.#map.floor(start);
+    return f !== undefined && f.value >= end;
+  }
+
+  /** Adds `[start, end)`, merging with ranges it overlaps or touches. */
+  insert(start: bigint, end: bigint): void {
+    if (end <= start) return;
+    let s = start;
+    let e = end;
+    const f = this.#map.floor(start);
+    if (f !== undefined && f.value >= start) {
+      s = f.key;
+      if (f.value > e) e = f.value;
+    }
+    const doomed: bigint[] = [];
+    for (const n of this.#map.entriesFrom(s)) {
+      if (n.key > e) break;
+      doomed.push(n.key);
+      if (n.value > e) e = n.value;
+    }
+    for (const k of doomed) this.#map.delete(k);
+    this.#map.set(s, e);
+  }
+
+  /** Removes `[start, end)`, splitting ranges it cuts. */
+  subtract(start: bigint, end: bigint): void {
+    if (end <= start) return;
+    const f = this.#map.floor(start);
+    const from = f !== undefined && f.value > start ? f.key : start;
+    const touched: OrderedEntry<bigint>[] = [];
+    for (const n of this.#map.entriesFrom(from)) {
+      if (n.key >= end) break;
+      touched.push(n);
+    }
+    for (const n of touched) {
+      const s = n.key;
+      const e = n.value;
+      this.#map.delete(s);
+      if (s < start) this.#map.set(s, start);
+      if (e > end) this.#map.set(end, e);
+    }
+  }
+
+  /** Removes everything. */
+  clear(): void {
+    this.#map.clear();
+  }
+
+  /** The ranges in address order. */
+  *[Symbol.iterator](): Generator<Range> {
+    for (const n of this.#map.entries()) yield { start: n.key, end: n.value };
+  }
+}
+
+/**
+ * Items kept in insertion order, with O(log n) append, removal by handle,
+ * re-insertion at the original position (for rollback) and index access.
+ *
+ * @example
+ * ```ts
+ * import { InsertionOrderList } from "./interval_set.ts";
+ * const l = new InsertionOrderList<string>();
+ * const a = l.push("a");
+ * l.push("b");
+ * l.remove(a);
+ * l.push("a2");
+ * if ([...l.valuesFrom(0)].join() !== "b,a2") throw new Error("order");
+ * l.restore(a, "a");
+ * if (l.at(0) !== "a") throw new Error("restore keeps the original position");
+ * ```
+ */
+export class InsertionOrderList<T> {
+  #map = new OrderedMap<T>();
+  #next = 0n;
+
+  /** Number of items. */
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** Appends an item; returns its handle. */
+  push(item: T): bigint {
+    const h = this.#next++;
+    this.#map.set(h, item);
+    return h;
+  }
+
+  /** Removes the item with this handle; returns whether it was present. */
+  remove(handle: bigint): boolean {
+    return this.#map.delete(handle);
+  }
+
+  /** Puts an item back under a handle it had before (its original position). */
+  restore(handle: bigint, item: T): void {
+    if (handle >= this.#next) {
+      throw new RangeError(
+        `handle ${handle} was never issued: expected a handle below ${this.#next}`,
+      );
+    }
+    this.#map.set(handle, item);
+  }
+
+  /** The item at a 0-based position. */
+  at(index: number): T | undefined {
+    return this.#map.at(index)?.value;
+  }
+
+  /** Items from a 0-based position on. */
+  *valuesFrom(index: number): Generator<T> {
+    for (const e of this.#map.entriesFromIndex(index)) yield e.value;
+  }
+
+  /** Removes everything (handles keep increasing). */
+  clear(): void {
+    this.#map.clear();
+  }
+}

@@ -60,6 +60,19 @@ export interface TargetCapabilities {
   profile: string;
   /** Whether host-side (mailbox) steps can run. */
   hostSide: boolean;
+  /**
+   * False when the target cannot start machines (an already-running QMP
+   * endpoint): fixtures expecting a start-up error are skipped. Default true.
+   */
+  startsMachines?: boolean;
+  /** When set, the target cannot run fixtures on this machine, and this says why (they are skipped). */
+  skip?: string;
+  /**
+   * How long silence must last before the target has surely nothing more to
+   * send (`<-none`, record mode). In-process targets answer synchronously: 0.
+   * Default: the runner's window (200 ms).
+   */
+  quietMs?: number;
 }
 
 /** A conformance target. */
@@ -78,6 +91,11 @@ export interface Target {
 
 /** The target did not answer in time. */
 export class TargetTimeoutError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message what did not answer, and within how long
+   */
   constructor(message: string) {
     super(message);
     this.name = "TargetTimeoutError";
@@ -86,6 +104,11 @@ export class TargetTimeoutError extends Error {
 
 /** The peer closed the connection. */
 export class TargetClosedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message who closed, and why when known
+   */
   constructor(message: string) {
     super(message);
     this.name = "TargetClosedError";
@@ -98,6 +121,12 @@ export class TargetStartupError extends Error {
   readonly stderr: string;
   /** Process exit code, when a process was started. */
   readonly code: number | null;
+  /**
+   * Creates the error.
+   *
+   * @param stderr QEMU's start-up message
+   * @param code exit code, when a process was started
+   */
   constructor(stderr: string, code: number | null) {
     super(stderr);
     this.name = "TargetStartupError";

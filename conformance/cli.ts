@@ -1,0 +1,420 @@
+/**
+ * The conformance command line: `conform` runs fixtures against targets and
+ * reports; `record` writes observed responses back into fixtures.
+ *
+ * ```sh
+ * deno run --allow-all conformance/cli.ts conform --target model --profile all
+ * deno run --allow-all conformance/cli.ts record --target qemu fixtures/upstream/foo.qmp
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type Profile, profileByName, PROFILES } from "../model/profile.ts";
+import { DEFAULT_EXPECTATIONS_DIR, loadExpectations } from "./expectations.ts";
+import {
+  DEFAULT_FIXTURES_DIR,
+  filterFixtures,
+  type FixtureFile,
+  loadFixtures,
+  parseShard,
+  shardFixtures,
+} from "./loader.ts";
+import { DEFAULT_MACHINES_DIR, MachinePresets } from "./machines.ts";
+import { formatRecordDiff, RecordError, recordTranscript } from "./record.ts";
+import { ConsoleReporter } from "./report/console.ts";
+import { formatJsonReport } from "./report/json.ts";
+import { formatJunit } from "./report/junit.ts";
+import { formatTap } from "./report/tap.ts";
+import { runSuite, type SuiteResult, type SuiteTarget, targetLabel } from "./runner.ts";
+import type { Target } from "./target_types.ts";
+import { parseTranscript } from "./transcript/parse.ts";
+
+/** What the CLI needs to build targets (replaceable in tests). */
+export interface TargetSpecOptions {
+  /** Profiles for model targets. */
+  profiles: Profile[];
+  /** QEMU binary (`--qemu`). */
+  qemu?: string;
+}
+
+/** Builds the targets one `--target` value names (several for model targets with several profiles). */
+export type TargetFactory = (spec: string, options: TargetSpecOptions) => Promise<Target[]>;
+
+/** Injectable dependencies of {@linkcode main}. */
+export interface CliDependencies {
+  /** Target factory (default: the built-in targets). */
+  createTargets?: TargetFactory;
+  /** Standard output. */
+  stdout?: (text: string) => void;
+  /** Standard error. */
+  stderr?: (text: string) => void;
+  /** Whether stdout is a terminal (progress line). */
+  tty?: boolean;
+}
+
+const CONFORM_HELP = `Usage: conform [options] [FIXTURE|DIR|GLOB ...]
+
+Runs transcripts (default: fixtures/) against one or more targets.
+
+Options:
+  --target T         model (default), model-socket, qemu or qmp:ADDR
+                     (qmp:unix:/path.sock, qmp:HOST:PORT); repeat for several
+                     targets side by side
+  --profile P        profile of model targets: seed (default), qemu-10.0, or all
+  --qemu PATH        QEMU binary for --target qemu (default: $QEMU_BINARY or
+                     qemu-system-x86_64 on PATH)
+  --jobs N           fixtures run at once on process targets (default: cores)
+  --filter F         only fixtures whose name matches glob F, or whose name or
+                     title contains F
+  --shard I/N        only shard I of N (by sorted name)
+  --fail-fast        stop after the first failure
+  --reporter R       console (default), tap, junit or json
+  --output FILE      write the report to FILE (the console still shows progress)
+  --expectations DIR known-failure files TARGET-PROFILE.json
+                     (default: fixtures/expectations)
+  --machines DIR     machine presets (default: fixtures/machines)
+  --root DIR         fixture names are relative to DIR (default: fixtures/)
+  --timeout MS       per-step timeout, overriding the fixtures' own
+  --fixture-timeout MS  whole-fixture timeout (default 60000)
+  -h, --help         this help
+
+Examples:
+  conform                                   every fixture on the model (seed)
+  conform --profile all                     both model profiles
+  conform --target model --target qemu      the model and real QEMU side by side
+  conform --target qemu --jobs 2 fixtures/host
+  conform --filter 'host/*' --reporter junit --output junit.xml
+  conform --target qmp:unix:/tmp/q/qmp.sock --filter status
+
+The qmp:ADDR target talks to an already-running QEMU: it cannot start
+machines, so the fixtures' machine header is not enforced (run a QEMU with
+the fixture's preset yourself), fixtures with host steps or start-up errors
+are skipped, and state carries over between fixtures.
+
+Exit status: 0 when nothing failed and nothing passed unexpectedly, 1 when
+something did, 2 on a usage or loading error.
+`;
+
+const RECORD_HELP = `Usage: record [options] FIXTURE|DIR|GLOB ...
+
+Runs each transcript's requests (QMP and host steps) against one target and
+writes the observed responses in place of the expected ones. Comments, the
+header and requests are kept; existing matchers are kept where the observed
+value still matches them; event timestamps become "$timestamp". Prints what
+changed.
+
+Options:
+  --target T         qemu (the usual source of truth), model, model-socket or qmp:ADDR
+  --profile P        profile for a model target (default seed)
+  --qemu PATH        QEMU binary
+  --dry-run          show the changes only
+  --jobs N           files recorded at once on process targets (default: cores)
+  --machines DIR     machine presets (default: fixtures/machines)
+  --timeout MS       wait this long for the first message after a request
+  -h, --help         this help
+
+Examples:
+  record --target qemu fixtures/upstream/foo.qmp
+  record --target qemu --dry-run 'fixtures/upstream/*.qmp'
+  record --target model --profile seed fixtures/seed/status.qmp
+`;
+
+class UsageError extends Error {}
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(v)) {
+    throw new UsageError(`--${name} '${v}': expected a positive integer`);
+  }
+  return Number(v);
+}
+
+function profilesOf(v: string | undefined): Profile[] {
+  if (v === undefined) return [profileByName("seed")];
+  if (v === "all") return Object.values(PROFILES);
+  try {
+    return v.split(",").map((p) => profileByName(p.trim()));
+  } catch (e) {
+    throw new UsageError((e as Error).message + " (or 'all')");
+  }
+}
+
+async function defaultTargets(spec: string, options: TargetSpecOptions): Promise<Target[]> {
+  const { createTargets } = await import("./targets/mod.ts");
+  return createTargets(spec, options);
+}
+
+function cores(): number {
+  return Math.max(1, navigator.hardwareConcurrency || 1);
+}
+
+/**
+ * Runs the CLI; returns the exit status.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./cli.ts";
+ * Deno.exitCode = await main(["conform", "--profile", "all"]);
+ * ```
+ */
+export async function main(args: readonly string[], deps: CliDependencies = {}): Promise<number> {
+  const enc = new TextEncoder();
+  const stdout = deps.stdout ?? ((t: string) => Deno.stdout.writeSync(enc.encode(t)));
+  const stderr = deps.stderr ?? ((t: string) => Deno.stderr.writeSync(enc.encode(t)));
+  const createTargets = deps.createTargets ?? defaultTargets;
+  const argv = [...args];
+  let command = "conform";
+  if (argv[0] === "conform" || argv[0] === "record") command = argv.shift()!;
+  else if (argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
+    stdout(`Usage: cli.ts conform|record [options]\n\n${CONFORM_HELP}\n${RECORD_HELP}`);
+    return 0;
+  } else if (
+    argv[0] !== undefined && !argv[0].startsWith("-") && /^[a-z]+$/.test(argv[0]) &&
+    !argv[0].includes(".")
+  ) {
+    // An unknown subcommand word (not a path).
+    try {
+      await Deno.stat(argv[0]);
+    } catch {
+      stderr(`unknown subcommand '${argv[0]}': expected conform or record (see --help)\n`);
+      return 2;
+    }
+  }
+  try {
+    return command === "record"
+      ? await record(argv, { stdout, stderr, createTargets })
+      : await conform(argv, { stdout, stderr, createTargets, tty: deps.tty });
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && "code" in e)) {
+      stderr(`${e.message}\n(see ${command} --help)\n`);
+      return 2;
+    }
+    stderr(`${(e as Error).message}\n`);
+    return 2;
+  }
+}
+
+interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  createTargets: TargetFactory;
+  tty?: boolean | undefined;
+}
+
+async function conform(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      target: { type: "string", multiple: true },
+      profile: { type: "string" },
+      qemu: { type: "string" },
+      jobs: { type: "string" },
+      filter: { type: "string" },
+      shard: { type: "string" },
+      "fail-fast": { type: "boolean" },
+      reporter: { type: "string" },
+      output: { type: "string" },
+      expectations: { type: "string" },
+      machines: { type: "string" },
+      root: { type: "string" },
+      timeout: { type: "string" },
+      "fixture-timeout": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(CONFORM_HELP);
+    return 0;
+  }
+  const reporter = values.reporter ?? "console";
+  if (!["console", "tap", "junit", "json"].includes(reporter)) {
+    throw new UsageError(`--reporter '${reporter}': expected console, tap, junit or json`);
+  }
+  const jobs = int("jobs", values.jobs);
+  const stepTimeoutMs = int("timeout", values.timeout);
+  const fixtureTimeoutMs = int("fixture-timeout", values["fixture-timeout"]);
+  const shard = values.shard === undefined ? undefined : (() => {
+    try {
+      return parseShard(values.shard!);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
+  const profiles = profilesOf(values.profile);
+  const root = values.root ?? DEFAULT_FIXTURES_DIR;
+  let fixtures = await loadFixtures(
+    positionals.length > 0 ? positionals : [DEFAULT_FIXTURES_DIR],
+    root,
+  );
+  if (values.filter !== undefined) fixtures = filterFixtures(fixtures, values.filter);
+  if (shard !== undefined) fixtures = shardFixtures(fixtures, shard.index, shard.count);
+  if (fixtures.length === 0) {
+    io.stderr("no fixture to run (check the paths, --filter and --shard)\n");
+    return 2;
+  }
+  const presets = new MachinePresets(values.machines ?? DEFAULT_MACHINES_DIR);
+  const specOptions: TargetSpecOptions = { profiles };
+  if (values.qemu !== undefined) specOptions.qemu = values.qemu;
+  const suiteTargets: SuiteTarget[] = [];
+  for (const spec of values.target ?? ["model"]) {
+    for (const target of await io.createTargets(spec, specOptions)) {
+      const label = await targetLabel(target, presets);
+      const profile = /\[(.*)\]$/.exec(label)?.[1] ?? "";
+      const expectations = await loadExpectations(
+        values.expectations ?? DEFAULT_EXPECTATIONS_DIR,
+        target.name,
+        profile,
+      );
+      const inProcess = target.name === "model" || target.name.startsWith("qmp:");
+      suiteTargets.push({
+        target,
+        label,
+        expectations,
+        jobs: inProcess ? 1 : jobs ?? cores(),
+      });
+    }
+  }
+  const live = reporter === "console" || values.output !== undefined;
+  const consoleReporter = live
+    ? new ConsoleReporter({
+      write: io.stdout,
+      total: fixtures.length * suiteTargets.length,
+      ...(io.tty === undefined ? {} : { tty: io.tty }),
+    })
+    : undefined;
+  const suite: SuiteResult = await runSuite(fixtures, suiteTargets, {
+    presets,
+    failFast: values["fail-fast"] ?? false,
+    ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
+    ...(fixtureTimeoutMs === undefined ? {} : { fixtureTimeoutMs }),
+    ...(consoleReporter === undefined ? {} : { onResult: (r) => consoleReporter.result(r) }),
+  });
+  consoleReporter?.end(suite);
+  if (reporter === "console" && values.output !== undefined) {
+    let text = "";
+    const plain = new ConsoleReporter({ write: (t) => (text += t), tty: false, color: false });
+    for (const r of suite.results) plain.result(r);
+    plain.end(suite);
+    await Deno.writeTextFile(values.output, text);
+  } else if (reporter !== "console") {
+    const text = reporter === "tap"
+      ? formatTap(suite)
+      : reporter === "junit"
+      ? formatJunit(suite)
+      : formatJsonReport(suite);
+    if (values.output !== undefined) await Deno.writeTextFile(values.output, text);
+    else io.stdout(text);
+  }
+  return suite.ok ? 0 : 1;
+}
+
+async function record(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      target: { type: "string" },
+      profile: { type: "string" },
+      qemu: { type: "string" },
+      "dry-run": { type: "boolean" },
+      jobs: { type: "string" },
+      machines: { type: "string" },
+      timeout: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(RECORD_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError("record: expected at least one fixture path");
+  if (values.target === undefined) {
+    throw new UsageError("record: expected --target (e.g. --target qemu)");
+  }
+  const profiles = values.profile === undefined
+    ? [profileByName("seed")]
+    : profilesOf(values.profile);
+  if (profiles.length !== 1) throw new UsageError("record: expected one --profile, not several");
+  const specOptions: TargetSpecOptions = { profiles };
+  if (values.qemu !== undefined) specOptions.qemu = values.qemu;
+  const targets = await io.createTargets(values.target, specOptions);
+  const target = targets[0];
+  if (target === undefined) {
+    throw new UsageError(`record: target '${values.target}' gave nothing to run`);
+  }
+  const stepTimeoutMs = int("timeout", values.timeout);
+  const presets = new MachinePresets(values.machines ?? DEFAULT_MACHINES_DIR);
+  const fixtures = await loadFixtures(positionals, Deno.cwd());
+  let status = 0;
+  // Each file's output is buffered and flushed in file order as soon as all earlier ones are done.
+  type Line = { err: boolean; text: string };
+  const outputs: (Line[] | undefined)[] = new Array(fixtures.length);
+  let flushed = 0;
+  const flush = () => {
+    while (flushed < fixtures.length && outputs[flushed] !== undefined) {
+      for (const l of outputs[flushed]!) (l.err ? io.stderr : io.stdout)(l.text);
+      flushed++;
+    }
+  };
+  const one = async (f: FixtureFile): Promise<Line[]> => {
+    const out: Line[] = [];
+    if (f.transcript instanceof Error) {
+      status = 1;
+      return [{ err: true, text: `${f.transcript.message}\n` }];
+    }
+    try {
+      const r = await recordTranscript(f.transcript, target, {
+        presets,
+        ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
+      });
+      if (r.skipped !== undefined) {
+        out.push({ err: false, text: `${f.name}: skipped (${r.skipped})\n` });
+        return out;
+      }
+      for (const w of r.warnings) out.push({ err: true, text: `warning: ${w}\n` });
+      if (r.edits.length === 0) {
+        out.push({ err: false, text: `${f.name}: unchanged (${target.name}, ${r.profile})\n` });
+        return out;
+      }
+      out.push({ err: false, text: formatRecordDiff(f.name, f.transcript.lines, r.edits) + "\n" });
+      // The recorded text must still be a valid transcript.
+      parseTranscript(r.text, f.name);
+      if (!values["dry-run"]) {
+        await Deno.writeTextFile(f.path, r.text);
+        out.push({
+          err: false,
+          text:
+            `${f.name}: recorded ${r.edits.length} change(s) from ${target.name} (${r.profile})\n`,
+        });
+      }
+    } catch (e) {
+      out.push({
+        err: true,
+        text: e instanceof RecordError ? `${e.message}\n` : `${f.name}: ${(e as Error).message}\n`,
+      });
+      status = 1;
+    }
+    return out;
+  };
+  const inProcess = target.name === "model" || target.name.startsWith("qmp:");
+  const jobs = Math.max(
+    1,
+    Math.min(inProcess ? 1 : int("jobs", values.jobs) ?? cores(), fixtures.length),
+  );
+  let next = 0;
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    while (next < fixtures.length) {
+      const k = next++;
+      outputs[k] = await one(fixtures[k]!);
+      flush();
+    }
+  }));
+  return status;
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await main(Deno.args);
+}

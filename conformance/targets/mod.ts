@@ -1,0 +1,59 @@
+/**
+ * The built-in targets by their command-line spelling: `model`,
+ * `model-socket`, `qemu`, `qmp:ADDR`.
+ *
+ * @module
+ */
+
+import type { Profile } from "../../model/profile.ts";
+import type { Target } from "../target_types.ts";
+import { modelTarget } from "./model.ts";
+import { modelSocketTarget } from "./model_socket.ts";
+import { qemuTarget } from "./qemu.ts";
+import { qmpTarget } from "./qmp.ts";
+
+export { modelTarget, type ModelTargetOptions } from "./model.ts";
+export { modelSocketTarget, type ModelSocketTargetOptions } from "./model_socket.ts";
+export { qemuTarget, type QemuTargetOptions } from "./qemu.ts";
+export { qmpTarget, type QmpTargetOptions } from "./qmp.ts";
+export { MessageQueue } from "./message_queue.ts";
+
+/** Options for {@linkcode createTargets}. */
+export interface CreateTargetOptions {
+  /** Profiles for model targets (one target per profile). */
+  profiles: Profile[];
+  /** QEMU binary for the `qemu` target. */
+  qemu?: string;
+}
+
+/**
+ * The targets one `--target` value names: `model` and `model-socket` give
+ * one target per profile; `qemu` one (its profile is detected); `qmp:ADDR`
+ * one.
+ *
+ * @example
+ * ```ts ignore
+ * import { createTargets } from "./mod.ts";
+ * import { PROFILES } from "../../model/profile.ts";
+ * const targets = await createTargets("model", { profiles: Object.values(PROFILES) });
+ * ```
+ *
+ * @throws {TypeError} for an unknown target name, listing the known ones.
+ */
+export function createTargets(spec: string, options: CreateTargetOptions): Promise<Target[]> {
+  if (spec === "model") {
+    return Promise.resolve(options.profiles.map((profile) => modelTarget({ profile })));
+  }
+  if (spec === "qemu") {
+    return Promise.resolve([
+      qemuTarget(options.qemu === undefined ? {} : { binary: options.qemu }),
+    ]);
+  }
+  if (spec.startsWith("qmp:")) return Promise.resolve([qmpTarget(spec.slice(4))]);
+  if (spec === "model-socket") {
+    return Promise.resolve(options.profiles.map((profile) => modelSocketTarget({ profile })));
+  }
+  return Promise.reject(
+    new TypeError(`unknown target '${spec}': expected model, model-socket, qemu or qmp:ADDR`),
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * The `model-socket` target: the reference model served over a private unix
+ * socket in-process ({@linkcode QmpServer}) and reached with
+ * {@linkcode QmpClient}, so every fixture crosses the real wire layer (the
+ * same bytes a QEMU would send). Host steps go through the
+ * `__io.github.cxl-dcd-conformance_mailbox` extension command on a second,
+ * negotiated connection, leaving the runner's channel untouched.
+ *
+ * @module
+ */
+
+import { createMachine } from "../../model/mod.ts";
+import type { HostInterface, MailboxReply } from "../../model/host_interface.ts";
+import type { Machine, MachineOptions } from "../../model/machine_types.ts";
+import { StartupError } from "../../model/machine_types.ts";
+import { DEFAULT_PROFILE, type Profile } from "../../model/profile.ts";
+import { QmpClient } from "../../qmp/client.ts";
+import { fromHex, HostExtension, MAILBOX_COMMAND, toHex } from "../../qmp/extension.ts";
+import { QmpServer } from "../../qmp/server.ts";
+import type { Target, TargetCapabilities, TargetExit, TargetInstance } from "../target_types.ts";
+import { TargetStartupError } from "../target_types.ts";
+import { modelTarget } from "./model.ts";
+
+/** Options of {@linkcode modelSocketTarget}. */
+export interface ModelSocketTargetOptions {
+  /** Behaviour profile (default: `seed`). */
+  profile?: Profile;
+  /** Clock for the machine (nanoseconds since the epoch). */
+  clock?: () => bigint;
+  /** Display name (default `model-socket`). */
+  name?: string;
+  /** Timeouts of the client connections (default 5000 ms each). */
+  timeoutMs?: number;
+}
+
+/** A {@linkcode HostInterface} that runs mailbox commands through the QMP extension command. */
+export function extensionHost(client: QmpClient, device: string): HostInterface {
+  return {
+    async mailbox(opcode: number, payload: Uint8Array): Promise<MailboxReply> {
+      const r = await client.execute(MAILBOX_COMMAND, {
+        device,
+        opcode,
+        "payload-hex": toHex(payload),
+      });
+      if (r === null || typeof r !== "object" || Array.isArray(r)) {
+        throw new TypeError(`${MAILBOX_COMMAND} returned ${String(r)}: expected {rc, payload-hex}`);
+      }
+      const rc = r.rc;
+      const hex = r["payload-hex"];
+      if (typeof rc !== "number" || typeof hex !== "string") {
+        throw new TypeError(
+          `${MAILBOX_COMMAND} returned no rc/payload-hex: expected {rc, payload-hex}`,
+        );
+      }
+      return { rc, payload: fromHex(hex) };
+    },
+  };
+}
+
+/**
+ * Builds the `model-socket` target.
+ *
+ * @example
+ * ```ts ignore
+ * import { modelSocketTarget } from "./model_socket.ts";
+ * const target = modelSocketTarget();
+ * const instance = await target.start(["-M", "q35,cxl=on"]);
+ * await instance.close();
+ * ```
+ */
+export function modelSocketTarget(options: ModelSocketTargetOptions = {}): Target {
+  const profile = options.profile ?? DEFAULT_PROFILE;
+  const machineOptions: MachineOptions = { profile };
+  if (options.clock !== undefined) machineOptions.clock = options.clock;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const inProcess = modelTarget({ profile, name: "model" });
+  return {
+    name: options.name ?? "model-socket",
+    async capabilities(machine: readonly string[]): Promise<TargetCapabilities> {
+      const caps = await inProcess.capabilities(machine);
+      // Replies cross a local socket: allow a short window before "nothing more".
+      return { ...caps, quietMs: 50 };
+    },
+    async start(machine: readonly string[]): Promise<TargetInstance> {
+      let m: Machine;
+      try {
+        m = createMachine([...machine], machineOptions);
+      } catch (e) {
+        if (e instanceof StartupError) throw new TargetStartupError(e.stderr, 1);
+        throw e;
+      }
+      const dir = await Deno.makeTempDir({ prefix: "cxl-model-socket-" });
+      await Deno.chmod(dir, 0o700);
+      let quit = false;
+      let server: QmpServer | undefined;
+      const clients: QmpClient[] = [];
+      const cleanup = async () => {
+        await Promise.allSettled(clients.map((c) => c.close()));
+        await server?.close();
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      };
+      try {
+        server = await QmpServer.listen({
+          machine: m,
+          listen: [`unix:${dir}/qmp.sock`],
+          extension: new HostExtension(m, "manual"),
+          onQuit: () => quit = true,
+        });
+        const opts = {
+          connectTimeoutMs: timeoutMs,
+          greetingTimeoutMs: timeoutMs,
+          commandTimeoutMs: timeoutMs,
+        };
+        const control = await QmpClient.connect(`unix:${dir}/qmp.sock`, opts);
+        clients.push(control);
+        await control.negotiate();
+        const qmp = await QmpClient.connect(`unix:${dir}/qmp.sock`, opts);
+        clients.push(qmp);
+        const exit = (unexpected: boolean): TargetExit => ({
+          code: 0,
+          signal: null,
+          unexpected,
+          stderrTail: "",
+        });
+        return {
+          qmp,
+          host: (device: string) => extensionHost(control, device),
+          exited: () => (quit ? exit(true) : undefined),
+          async close(): Promise<TargetExit> {
+            const e = exit(quit);
+            await cleanup();
+            return e;
+          },
+        };
+      } catch (e) {
+        await cleanup();
+        throw e;
+      }
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The `qmp:ADDR` target: an already-running QMP endpoint (a QEMU started by
+ * hand, or a served model), reached with {@linkcode QmpClient}. It is
+ * QMP-only and cannot start machines:
+ *
+ * - fixtures with host (mailbox) steps or a `!startup-error` are skipped,
+ *   with the reason;
+ * - the fixtures' `machine` header is not enforced: the endpoint runs
+ *   whatever it was started with. Pass `machine` (the endpoint's arguments)
+ *   to skip fixtures whose machine differs;
+ * - each fixture opens a fresh connection, but machine state carries over
+ *   from fixture to fixture.
+ *
+ * @module
+ */
+
+import { QmpClient } from "../../qmp/client.ts";
+import { detectCapabilities, fetchProbe } from "../qemu/capabilities.ts";
+import type { Target, TargetCapabilities, TargetExit, TargetInstance } from "../target_types.ts";
+
+/** Options of {@linkcode qmpTarget}. */
+export interface QmpTargetOptions {
+  /** Arguments the endpoint's machine was started with; fixtures on other machines are skipped. */
+  machine?: readonly string[];
+  /** Connection timeout (default 5000 ms). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Creates a target for an already-running QMP endpoint (`unix:PATH` or `tcp:HOST:PORT`).
+ *
+ * @example
+ * ```ts ignore
+ * import { qmpTarget } from "./qmp.ts";
+ * const target = qmpTarget("unix:/tmp/q/qmp.sock");
+ * ```
+ */
+export function qmpTarget(address: string, options: QmpTargetOptions = {}): Target {
+  let probed: Promise<TargetCapabilities> | undefined;
+  const connect = () =>
+    QmpClient.connect(address, { connectTimeoutMs: options.connectTimeoutMs ?? 5000 });
+  const probe = async (): Promise<TargetCapabilities> => {
+    const c = await connect();
+    try {
+      await c.negotiate();
+      const caps = detectCapabilities(await fetchProbe((cmd, args) => c.execute(cmd, args)), {
+        hostSide: false,
+      });
+      caps.features = new Set([...caps.features].filter((f) => f !== "host"));
+      return { ...caps, startsMachines: false };
+    } finally {
+      await c.close();
+    }
+  };
+  const wanted = options.machine?.join("\u0000");
+  return {
+    name: `qmp:${address}`,
+    async capabilities(machine: readonly string[]): Promise<TargetCapabilities> {
+      probed ??= probe();
+      probed.catch(() => (probed = undefined));
+      const caps = await probed;
+      if (wanted !== undefined && machine.join("\u0000") !== wanted) {
+        return {
+          ...caps,
+          skip: `the endpoint at ${address} runs another machine than the fixture's`,
+        };
+      }
+      return caps;
+    },
+    async start(): Promise<TargetInstance> {
+      const client = await connect();
+      const done: TargetExit = { code: null, signal: null, unexpected: false, stderrTail: "" };
+      return {
+        qmp: client,
+        host(device: string): never {
+          throw new Error(
+            `qmp:${address} has no host side (device '${device}'): expected fixtures with host steps to be skipped`,
+          );
+        },
+        exited: () => undefined,
+        async close(): Promise<TargetExit> {
+          await client.close();
+          return done;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { qemuBinary } from "../qemu/args.ts";
+import { resolveBinary } from "../qemu/capabilities.ts";
+import { loadFixtures } from "../loader.ts";
+import { DEFAULT_MACHINES_DIR, MachinePresets } from "../machines.ts";
+import { runSuite } from "../runner.ts";
+import { qmpTarget } from "./qmp.ts";
+
+function binary(): string | undefined {
+  const p = resolveBinary(qemuBinary());
+  try {
+    return p !== undefined && Deno.statSync(p).isFile ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const qemu = binary();
+if (qemu === undefined) {
+  console.warn(
+    `\n!!! SKIPPING qmp target tests: no QEMU binary '${qemuBinary()}' (set QEMU_BINARY)\n`,
+  );
+}
+
+Deno.test({
+  name: "the qmp:ADDR target runs QMP fixtures on a running QEMU and skips what it cannot do",
+  ignore: qemu === undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const sock = `${dir}/qmp.sock`;
+    const args = await new MachinePresets(DEFAULT_MACHINES_DIR).preset("dcd-1x2g");
+    const child = new Deno.Command(qemu!, {
+      args: ["-display", "none", "-nodefaults", ...args, "-qmp", `unix:${sock},server=on,wait=off`],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const fixturesDir = new URL("../../fixtures", import.meta.url).pathname;
+      const fixtures = await loadFixtures([
+        `${fixturesDir}/protocol/query-version.qmp`,
+        `${fixturesDir}/protocol/unknown-command.qmp`,
+        `${fixturesDir}/host/dc-config-one-region.qmp`,
+      ], fixturesDir);
+      const target = qmpTarget(`unix:${sock}`, { connectTimeoutMs: 10_000 });
+      const suite = await runSuite(fixtures, [{ target }]);
+      const byName = new Map(suite.results.map((r) => [r.fixture, r]));
+      assert.equal(
+        byName.get("protocol/query-version.qmp")?.outcome,
+        "passed",
+        JSON.stringify(suite),
+      );
+      assert.equal(byName.get("protocol/unknown-command.qmp")?.outcome, "passed");
+      const host = byName.get("host/dc-config-one-region.qmp");
+      assert.equal(host?.outcome, "skipped");
+      assert.match(host!.reason!, /host/);
+      assert.equal(suite.summaries[0]!.target, `qmp:unix:${sock}[qemu-10.0]`);
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

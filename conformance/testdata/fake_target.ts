@@ -1,0 +1,153 @@
+/**
+ * A scripted target for the runner's own tests: a responder maps each line
+ * sent to the messages that come back; mailbox calls go to a function.
+ *
+ * @module
+ */
+
+import type { MailboxReply } from "../../model/host_interface.ts";
+import type { QmpObject } from "../../model/qmp_value.ts";
+import { parseJson } from "../transcript/json.ts";
+import {
+  type QmpChannel,
+  type Target,
+  type TargetCapabilities,
+  TargetClosedError,
+  type TargetExit,
+  type TargetInstance,
+  TargetStartupError,
+  TargetTimeoutError,
+} from "../target_types.ts";
+
+/** How the fake behaves. */
+export interface FakeOptions {
+  name?: string;
+  profile?: string;
+  features?: string[];
+  hostSide?: boolean;
+  startsMachines?: boolean;
+  /** Messages sent back for one line sent (after negotiation). */
+  respond?: (line: string) => QmpObject[];
+  /** Mailbox behaviour. */
+  mailbox?: (device: string, opcode: number, payload: Uint8Array) => MailboxReply;
+  /** Start-up error text to fail every start with. */
+  startupError?: string;
+  /** Simulate a crash on this line: exited() reports SIGSEGV afterwards and the channel closes. */
+  crashOn?: string;
+  /** Never answer anything (timeouts). */
+  silent?: boolean;
+}
+
+const GREETING: QmpObject = {
+  QMP: {
+    version: { qemu: { micro: 2, minor: 0, major: 10 }, package: "fake" },
+    capabilities: ["oob"],
+  },
+};
+
+/** Counters the tests can inspect. */
+export interface FakeStats {
+  started: number;
+  closed: number;
+  sent: string[];
+}
+
+/** Builds a fake target. */
+export function fakeTarget(o: FakeOptions = {}): Target & { stats: FakeStats } {
+  const stats: FakeStats = { started: 0, closed: 0, sent: [] };
+  const caps: TargetCapabilities = {
+    commands: new Set(),
+    features: new Set(o.features ?? ["dcd", "host"]),
+    profile: o.profile ?? "seed",
+    hostSide: o.hostSide ?? true,
+    ...(o.startsMachines === false ? { startsMachines: false } : {}),
+  };
+  return {
+    name: o.name ?? "fake",
+    stats,
+    capabilities: () => Promise.resolve(caps),
+    start(): Promise<TargetInstance> {
+      if (o.startupError !== undefined) {
+        return Promise.reject(new TargetStartupError(o.startupError + "\n", 1));
+      }
+      stats.started++;
+      const queue: QmpObject[] = [];
+      const waiters: ((m: QmpObject | Error) => void)[] = [];
+      let negotiated = false;
+      let crashed: TargetExit | undefined;
+      let buf = "";
+      const push = (m: QmpObject) => {
+        const w = waiters.shift();
+        if (w) w(m);
+        else queue.push(m);
+      };
+      const qmp: QmpChannel = {
+        greeting: GREETING,
+        sendRaw(text: string) {
+          if (crashed) return Promise.reject(new TargetClosedError("closed"));
+          buf += text;
+          let nl;
+          while ((nl = buf.indexOf("\n")) !== -1) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            stats.sent.push(line);
+            if (o.silent) continue;
+            if (o.crashOn !== undefined && line.includes(o.crashOn)) {
+              crashed = { code: null, signal: "SIGSEGV", unexpected: true, stderrTail: "boom" };
+              for (const w of waiters.splice(0)) w(new TargetClosedError("peer closed"));
+              continue;
+            }
+            if (!negotiated) {
+              const v = parseJson(line) as QmpObject;
+              if (v.execute === "qmp_capabilities") {
+                negotiated = true;
+                push({ return: {} });
+                continue;
+              }
+            }
+            for (const m of (o.respond ?? (() => []))(line)) push(m);
+          }
+          return Promise.resolve();
+        },
+        receive(ms: number) {
+          const m = queue.shift();
+          if (m) return Promise.resolve(m);
+          if (crashed) return Promise.reject(new TargetClosedError("peer closed"));
+          return new Promise<QmpObject>((resolve, reject) => {
+            const timer = setTimeout(() => {
+              const k = waiters.indexOf(w);
+              if (k >= 0) waiters.splice(k, 1);
+              reject(new TargetTimeoutError(`no message within ${ms} ms`));
+            }, ms);
+            const w = (v: QmpObject | Error) => {
+              clearTimeout(timer);
+              if (v instanceof Error) reject(v);
+              else resolve(v);
+            };
+            waiters.push(w);
+          });
+        },
+      };
+      return Promise.resolve({
+        qmp,
+        host: (device: string) => ({
+          mailbox: (opcode: number, payload: Uint8Array) =>
+            o.silent ? new Promise<MailboxReply>(() => {}) : Promise.resolve(
+              (o.mailbox ?? (() => ({ rc: 0, payload: new Uint8Array() })))(
+                device,
+                opcode,
+                payload,
+              ),
+            ),
+        }),
+        exited: () => crashed,
+        close: () => {
+          stats.closed++;
+          return Promise.resolve(
+            crashed ?? { code: 0, signal: null, unexpected: false, stderrTail: "" },
+          );
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * QMP socket addresses in QEMU's chardev spelling: `unix:PATH[,options]` and
+ * `tcp:HOST:PORT[,options]`, with `,,` standing for a literal comma and the
+ * `server=on,wait=off` or legacy `server,nowait` options.
+ *
+ * @module
+ */
+
+/** A parsed socket address. */
+export type SocketAddress =
+  | { transport: "unix"; path: string; options: Record<string, string> }
+  | { transport: "tcp"; hostname: string; port: number; options: Record<string, string> };
+
+/** What callers may pass: a spec string or an address object. */
+export type SocketAddressLike =
+  | string
+  | { path: string }
+  | { hostname: string; port: number };
+
+/** Splits on single commas, `,,` being a literal comma (QEMU's option syntax). */
+function splitOptions(text: string): string[] {
+  const parts: string[] = [];
+  let cur = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === ",") {
+      if (text[i + 1] === ",") {
+        cur += ",";
+        i++;
+        continue;
+      }
+      parts.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  parts.push(cur);
+  return parts;
+}
+
+/**
+ * Parses a socket address.
+ *
+ * @example
+ * ```ts
+ * import { parseSocketAddress } from "./address.ts";
+ * const a = parseSocketAddress("unix:/tmp/q.sock,server=on,wait=off");
+ * if (a.transport !== "unix" || a.path !== "/tmp/q.sock") throw new Error("bad parse");
+ * const legacy = parseSocketAddress("tcp:127.0.0.1:4444,server,nowait");
+ * if (legacy.transport !== "tcp" || legacy.options.server !== "on" || legacy.options.wait !== "off") {
+ *   throw new Error("legacy flags are server=on, wait=off");
+ * }
+ * ```
+ *
+ * @throws {TypeError} when the text is neither `unix:PATH` nor `tcp:HOST:PORT`.
+ */
+export function parseSocketAddress(spec: SocketAddressLike): SocketAddress {
+  if (typeof spec !== "string") {
+    if ("path" in spec) return { transport: "unix", path: spec.path, options: {} };
+    return { transport: "tcp", hostname: spec.hostname, port: spec.port, options: {} };
+  }
+  const [head = "", ...rest] = splitOptions(spec);
+  const options: Record<string, string> = {};
+  for (const opt of rest) {
+    if (opt === "") continue;
+    const eq = opt.indexOf("=");
+    if (eq >= 0) options[opt.slice(0, eq)] = opt.slice(eq + 1);
+    else if (opt.startsWith("no")) options[opt.slice(2)] = "off";
+    else options[opt] = "on";
+  }
+  if (head.startsWith("unix:")) {
+    const path = head.slice(5);
+    if (path === "") {
+      throw new TypeError(`socket address '${spec}' has an empty path: expected unix:PATH`);
+    }
+    return { transport: "unix", path, options };
+  }
+  if (head.startsWith("tcp:")) {
+    const hp = head.slice(4);
+    const colon = hp.lastIndexOf(":");
+    const port = Number(hp.slice(colon + 1));
+    let hostname = colon >= 0 ? hp.slice(0, colon) : "";
+    if (hostname.startsWith("[") && hostname.endsWith("]")) hostname = hostname.slice(1, -1);
+    if (
+      colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535 || hp.slice(colon + 1) === ""
+    ) {
+      throw new TypeError(`socket address '${spec}' has no valid port: expected tcp:HOST:PORT`);
+    }
+    return { transport: "tcp", hostname, port, options };
+  }
+  throw new TypeError(
+    `socket address '${spec}' is not supported: expected unix:PATH or tcp:HOST:PORT`,
+  );
+}
+
+/**
+ * Formats an address as `unix:PATH` or `tcp:HOST:PORT` (no options).
+ *
+ * @example
+ * ```ts
+ * import { formatSocketAddress } from "./address.ts";
+ * if (formatSocketAddress({ path: "/x" }) !== "unix:/x") throw new Error("unix:/x expected");
+ * ```
+ */
+export function formatSocketAddress(spec: SocketAddressLike): string {
+  const a = parseSocketAddress(spec);
+  if (a.transport === "unix") return `unix:${a.path}`;
+  const host = a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname;
+  return `tcp:${host}:${a.port}`;
+}

@@ -1,0 +1,157 @@
+/**
+ * The project's QMP extension commands and the simulated host modes of a
+ * served model.
+ *
+ * Extension commands follow QAPI's rule for downstream extensions
+ * (`__RFQDN_name`) with the prefix {@linkcode EXTENSION_PREFIX}. They exist
+ * in every host mode and are listed by `query-commands` (after the machine's
+ * own commands), so a client can detect them:
+ *
+ * - `__io.github.cxl-dcd-conformance_mailbox` `{device, opcode, payload-hex?}`
+ *   → `{rc, payload-hex}`: one mailbox command on a type-3 device (by id or
+ *   QOM path), as a host would run it;
+ * - `__io.github.cxl-dcd-conformance_query-state` → the machine's plain-data
+ *   state snapshot.
+ *
+ * Host modes: `none` (nobody answers the device; the default), `manual` (the
+ * client plays the host through the mailbox command; behaves as `none`
+ * otherwise) and `accept` (after each successful
+ * `cxl-add-dynamic-capacity` / `cxl-release-dynamic-capacity`, the
+ * {@linkcode acceptAll} host answers through the mailbox before the next
+ * command is processed).
+ *
+ * @module
+ */
+
+import type { Machine } from "../model/machine_types.ts";
+import type { QmpObject, QmpResult, QmpValue } from "../model/qmp_value.ts";
+import { acceptAll, type HostAction } from "./host_accept.ts";
+import type { CommandExtension } from "./session.ts";
+
+/** Reverse-domain prefix of the project's QMP extension commands. */
+export const EXTENSION_PREFIX = "__io.github.cxl-dcd-conformance_";
+/** The mailbox extension command. */
+export const MAILBOX_COMMAND: string = `${EXTENSION_PREFIX}mailbox`;
+/** The state-snapshot extension command. */
+export const STATE_COMMAND: string = `${EXTENSION_PREFIX}query-state`;
+
+/** Host modes of a served model. */
+export type HostMode = "none" | "accept" | "manual";
+/** Every host mode, for option parsing. */
+export const HOST_MODES: readonly HostMode[] = ["none", "accept", "manual"];
+
+const err = (desc: string, cls = "GenericError"): QmpResult => ({ error: { class: cls, desc } });
+
+/** Lower-case hex of bytes. */
+export function toHex(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += x.toString(16).padStart(2, "0");
+  return s;
+}
+
+/**
+ * Bytes of a hex string (whitespace ignored).
+ *
+ * @throws {RangeError} when the text is not an even number of hex digits.
+ */
+export function fromHex(text: string): Uint8Array {
+  const t = text.replace(/\s+/g, "");
+  if (t.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(t)) {
+    throw new RangeError(`'${text}' is not hex bytes: expected an even number of hex digits`);
+  }
+  const b = new Uint8Array(t.length / 2);
+  for (let i = 0; i < b.length; i++) b[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
+  return b;
+}
+
+function checkMembers(
+  args: QmpObject | undefined,
+  spec: Record<string, "str" | "int" | "str?">,
+): QmpResult | undefined {
+  const a = args ?? {};
+  for (const [name, type] of Object.entries(spec)) {
+    const v = a[name];
+    if (v === undefined) {
+      if (type.endsWith("?")) continue;
+      return err(`Parameter '${name}' is missing`);
+    }
+    if (type.startsWith("str") && typeof v !== "string") {
+      return err(`Invalid parameter type for '${name}', expected: string`);
+    }
+    if (type === "int" && !(typeof v === "number" && Number.isInteger(v))) {
+      return err(`Invalid parameter type for '${name}', expected: integer`);
+    }
+  }
+  for (const key of Object.keys(a)) {
+    if (!(key in spec)) return err(`Parameter '${key}' is unexpected`);
+  }
+  return undefined;
+}
+
+/** The extension of a served machine in a host mode. */
+export class HostExtension implements CommandExtension {
+  /** Extension command names. */
+  readonly commands: readonly string[] = [MAILBOX_COMMAND, STATE_COMMAND];
+  /** The host mode. */
+  readonly mode: HostMode;
+  /** What the `accept` host did, most recent last (bounded to 1000 entries). */
+  readonly actions: HostAction[] = [];
+  readonly #machine: Machine;
+
+  /**
+   * Creates the extension of a served machine.
+   *
+   * @param machine the served machine.
+   * @param mode the host mode.
+   */
+  constructor(machine: Machine, mode: HostMode) {
+    this.#machine = machine;
+    this.mode = mode;
+  }
+
+  /** Runs an extension command. */
+  async execute(command: string, args: QmpObject | undefined): Promise<QmpResult> {
+    if (command === STATE_COMMAND) {
+      const bad = checkMembers(args, {});
+      if (bad !== undefined) return bad;
+      return { return: this.#machine.state() as unknown as QmpValue };
+    }
+    if (command === MAILBOX_COMMAND) {
+      const bad = checkMembers(args, { device: "str", opcode: "int", "payload-hex": "str?" });
+      if (bad !== undefined) return bad;
+      const a = args!;
+      const opcode = a.opcode as number;
+      if (opcode < 0 || opcode > 0xffff) return err("Parameter 'opcode' expects uint16_t");
+      let payload: Uint8Array;
+      try {
+        payload = fromHex((a["payload-hex"] as string | undefined) ?? "");
+      } catch (e) {
+        return err(`Parameter 'payload-hex': ${(e as Error).message}`);
+      }
+      try {
+        const r = await this.#machine.host(a.device as string).mailbox(opcode, payload);
+        return { return: { rc: r.rc, "payload-hex": toHex(r.payload) } };
+      } catch (e) {
+        return err(e instanceof Error ? e.message : String(e));
+      }
+    }
+    return err(`The command ${command} has not been found`, "CommandNotFound");
+  }
+
+  /** In `accept` mode, answers the device after a successful DC add or release. */
+  async afterCommand(
+    command: string,
+    args: QmpObject | undefined,
+    result: QmpResult,
+  ): Promise<void> {
+    if (this.mode !== "accept" || !("return" in result)) return;
+    if (command !== "cxl-add-dynamic-capacity" && command !== "cxl-release-dynamic-capacity") {
+      return;
+    }
+    const path = args?.path;
+    if (typeof path !== "string") return;
+    const done = await acceptAll(this.#machine.host(path));
+    this.actions.push(...done);
+    if (this.actions.length > 1000) this.actions.splice(0, this.actions.length - 1000);
+  }
+}

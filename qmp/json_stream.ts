@@ -1,0 +1,659 @@
+/**
+ * An incremental JSON stream parser that behaves like QEMU's QMP input path
+ * (json-lexer, json-streamer and json-parser of QEMU 10.0.2) on well-formed
+ * AND malformed input: the same values, the same error texts, the same number
+ * of error objects for one malformed line, the same recovery points.
+ *
+ * Verified against the real QEMU 10.0.2 binary (see `json_stream_test.ts`):
+ * - a lexical error reports `JSON parse error, stray '<token so far>'` and the
+ *   lexer then skips input until a structural character (`{ } [ ]`), a
+ *   control character other than TAB, or a byte 0xFE/0xFF;
+ * - a message is parsed as soon as its brackets balance (or go negative), so
+ *   a lone `}` gives `JSON parse error, expecting value` and an unterminated
+ *   object produces nothing until more input arrives;
+ * - single-quoted strings are accepted, `\u0000` is allowed, invalid UTF-8
+ *   inside strings is an error, interpolation (`%`) is not available;
+ * - nesting above 1024 gives `JSON nesting depth limit exceeded`; a message
+ *   above the size bound gives `JSON token size limit exceeded` (QEMU's bound
+ *   is 64 MiB; servers pass a smaller one with the same text);
+ * - integers that fit int64/uint64 stay exact (bigint beyond the safe range),
+ *   others become doubles, as QEMU's QNum does.
+ *
+ * @module
+ */
+
+import type { QmpObject, QmpValue } from "../model/qmp_value.ts";
+
+/** QEMU's bound on the bytes of one message (MAX_TOKEN_SIZE, 64 MiB). */
+export const QEMU_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** QEMU's bound on the tokens of one message (MAX_TOKEN_COUNT). */
+export const QEMU_MAX_TOKEN_COUNT = 2 * 1024 * 1024;
+/** QEMU's bound on bracket nesting (MAX_NESTING). */
+export const QEMU_MAX_NESTING = 1024;
+
+/** Limits of a {@linkcode JsonStreamParser}. */
+export interface JsonStreamOptions {
+  /**
+   * Largest message, in bytes of its tokens (default: QEMU's 64 MiB). A
+   * longer message is answered with QEMU's `JSON token size limit exceeded`.
+   */
+  maxMessageBytes?: number;
+  /** Largest token count of one message (default: QEMU's 2 Mi). */
+  maxTokenCount?: number;
+  /** Deepest nesting (default: QEMU's 1024). */
+  maxNesting?: number;
+}
+
+/** One thing the stream produced: a parsed value, or QEMU's error text. */
+export type JsonStreamItem = { value: QmpValue } | { error: string };
+
+const enum T {
+  LCURLY,
+  RCURLY,
+  LSQUARE,
+  RSQUARE,
+  COLON,
+  COMMA,
+  INTEGER,
+  FLOAT,
+  KEYWORD,
+  STRING,
+}
+
+interface Token {
+  type: T;
+  bytes: Uint8Array;
+}
+
+const enum S {
+  START,
+  RECOVERY,
+  DQ,
+  DQ_ESC,
+  SQ,
+  SQ_ESC,
+  ZERO,
+  NONZERO,
+  NEG,
+  MANTISSA,
+  MANTISSA_DIGITS,
+  EXP_E,
+  DIGIT,
+  DIGITS,
+  KEYWORD,
+  WHITESPACE,
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+// Only ever applied to bytes below 0x80, where latin1 is ASCII.
+const ASCII = new TextDecoder("latin1");
+
+/**
+ * Feeds bytes (or text, encoded as UTF-8) in arbitrary chunks and calls
+ * `onItem` for every complete message or error, in input order.
+ *
+ * @example
+ * ```ts
+ * import { JsonStreamParser, type JsonStreamItem } from "./json_stream.ts";
+ * const items: JsonStreamItem[] = [];
+ * const p = new JsonStreamParser((item) => items.push(item));
+ * p.feed('{"execute": query-status}\n');
+ * if (items.length !== 2) throw new Error("QEMU answers this line twice");
+ * ```
+ */
+export class JsonStreamParser {
+  readonly #onItem: (item: JsonStreamItem) => void;
+  readonly #maxBytes: number;
+  readonly #maxTokens: number;
+  readonly #maxNesting: number;
+  #state: S = S.START;
+  #buf = new Uint8Array(64);
+  #len = 0;
+  #tokens: Token[] = [];
+  #tokenBytes = 0;
+  #braces = 0;
+  #brackets = 0;
+  readonly #encoder = new TextEncoder();
+
+  /**
+   * Creates a parser.
+   *
+   * @param onItem receives each parsed value or error, in order.
+   * @param options limits (defaults are QEMU's).
+   */
+  constructor(onItem: (item: JsonStreamItem) => void, options: JsonStreamOptions = {}) {
+    this.#onItem = onItem;
+    this.#maxBytes = options.maxMessageBytes ?? QEMU_MAX_MESSAGE_BYTES;
+    this.#maxTokens = options.maxTokenCount ?? QEMU_MAX_TOKEN_COUNT;
+    this.#maxNesting = options.maxNesting ?? QEMU_MAX_NESTING;
+  }
+
+  /** Bytes held for an incomplete message (tokens plus the token being lexed). */
+  get pendingBytes(): number {
+    return this.#tokenBytes + this.#len;
+  }
+
+  /** Feeds a chunk; text is encoded as UTF-8. */
+  feed(chunk: Uint8Array | string): void {
+    const bytes = typeof chunk === "string" ? this.#encoder.encode(chunk) : chunk;
+    for (let i = 0; i < bytes.length; i++) this.#char(bytes[i]!);
+  }
+
+  /** End of input: parses what is complete (QEMU's JSON_END_OF_INPUT). */
+  flush(): void {
+    // A token in progress is dropped as QEMU's flush does for incomplete tokens
+    // that cannot terminate; terminal states emit their token.
+    if (this.#state !== S.START && this.#state !== S.RECOVERY) this.#char(-1);
+    this.#state = S.START;
+    this.#len = 0;
+    if (this.#tokens.length === 0) return;
+    const item = parseTokens(this.#tokens);
+    this.#reset();
+    this.#onItem(item);
+  }
+
+  #push(c: number): void {
+    if (this.#len === this.#buf.length) {
+      const n = new Uint8Array(this.#buf.length * 2);
+      n.set(this.#buf);
+      this.#buf = n;
+    }
+    this.#buf[this.#len++] = c;
+  }
+
+  #take(): Uint8Array {
+    const b = this.#buf.slice(0, this.#len);
+    this.#len = 0;
+    if (this.#buf.length > 65536) this.#buf = new Uint8Array(64);
+    return b;
+  }
+
+  #reset(): void {
+    this.#tokens = [];
+    this.#tokenBytes = 0;
+    this.#braces = 0;
+    this.#brackets = 0;
+  }
+
+  #emitError(desc: string): void {
+    this.#reset();
+    this.#onItem({ error: desc });
+  }
+
+  #lexError(): void {
+    const text = cStringText(this.#take());
+    this.#state = S.RECOVERY;
+    this.#emitError(`JSON parse error, stray '${text}'`);
+  }
+
+  /** One byte (or -1 for end of input) through the lexer state machine. */
+  #char(c: number): void {
+    for (;;) {
+      switch (this.#state) {
+        case S.RECOVERY:
+          if (
+            c < 0x20 && c !== 0x09 || c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d ||
+            c >= 0xfe
+          ) {
+            this.#state = S.START;
+            continue;
+          }
+          return;
+        case S.START:
+          if (c < 0) return;
+          this.#push(c);
+          switch (c) {
+            case 0x22:
+              this.#state = S.DQ;
+              break;
+            case 0x27:
+              this.#state = S.SQ;
+              break;
+            case 0x30:
+              this.#state = S.ZERO;
+              break;
+            case 0x2d:
+              this.#state = S.NEG;
+              break;
+            case 0x7b:
+              return this.#token(T.LCURLY);
+            case 0x7d:
+              return this.#token(T.RCURLY);
+            case 0x5b:
+              return this.#token(T.LSQUARE);
+            case 0x5d:
+              return this.#token(T.RSQUARE);
+            case 0x3a:
+              return this.#token(T.COLON);
+            case 0x2c:
+              return this.#token(T.COMMA);
+            case 0x20:
+            case 0x09:
+            case 0x0d:
+            case 0x0a:
+              this.#len = 0;
+              this.#state = S.WHITESPACE;
+              return;
+            default:
+              if (c >= 0x31 && c <= 0x39) this.#state = S.NONZERO;
+              else if (c >= 0x61 && c <= 0x7a) this.#state = S.KEYWORD;
+              else return this.#lexError();
+          }
+          break;
+        case S.DQ:
+        case S.SQ: {
+          if (c < 0) return;
+          this.#push(c);
+          const quote = this.#state === S.DQ ? 0x22 : 0x27;
+          if (c === quote) return this.#token(T.STRING);
+          if (c === 0x5c) this.#state = this.#state === S.DQ ? S.DQ_ESC : S.SQ_ESC;
+          else if (c < 0x20 || c >= 0xfe) return this.#lexError();
+          break;
+        }
+        case S.DQ_ESC:
+        case S.SQ_ESC:
+          if (c < 0) return;
+          this.#push(c);
+          if (c < 0x20 || c >= 0xfe) return this.#lexError();
+          this.#state = this.#state === S.DQ_ESC ? S.DQ : S.SQ;
+          break;
+        case S.ZERO:
+          if (isDigit(c)) {
+            this.#push(c);
+            return this.#lexError();
+          }
+          if (c === 0x2e) {
+            this.#push(c);
+            this.#state = S.MANTISSA;
+            break;
+          }
+          this.#token(T.INTEGER);
+          continue;
+        case S.NONZERO:
+          if (isDigit(c)) this.#push(c);
+          else if (c === 0x65 || c === 0x45) {
+            this.#push(c);
+            this.#state = S.EXP_E;
+          } else if (c === 0x2e) {
+            this.#push(c);
+            this.#state = S.MANTISSA;
+          } else {
+            this.#token(T.INTEGER);
+            continue;
+          }
+          break;
+        case S.NEG:
+          if (c < 0) return;
+          this.#push(c);
+          if (c === 0x30) this.#state = S.ZERO;
+          else if (c >= 0x31 && c <= 0x39) this.#state = S.NONZERO;
+          else return this.#lexError();
+          break;
+        case S.MANTISSA:
+        case S.DIGIT:
+          if (c < 0) return;
+          this.#push(c);
+          if (!isDigit(c)) return this.#lexError();
+          this.#state = this.#state === S.MANTISSA ? S.MANTISSA_DIGITS : S.DIGITS;
+          break;
+        case S.MANTISSA_DIGITS:
+          if (isDigit(c)) this.#push(c);
+          else if (c === 0x65 || c === 0x45) {
+            this.#push(c);
+            this.#state = S.EXP_E;
+          } else {
+            this.#token(T.FLOAT);
+            continue;
+          }
+          break;
+        case S.EXP_E:
+          if (c < 0) return;
+          this.#push(c);
+          if (c === 0x2d || c === 0x2b) this.#state = S.DIGIT;
+          else if (isDigit(c)) this.#state = S.DIGITS;
+          else return this.#lexError();
+          break;
+        case S.DIGITS:
+          if (isDigit(c)) this.#push(c);
+          else {
+            this.#token(T.FLOAT);
+            continue;
+          }
+          break;
+        case S.KEYWORD:
+          if (c >= 0x61 && c <= 0x7a) this.#push(c);
+          else {
+            this.#token(T.KEYWORD);
+            continue;
+          }
+          break;
+        case S.WHITESPACE:
+          if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) return;
+          this.#state = S.START;
+          continue;
+      }
+      // A token still being lexed may not grow without bound.
+      if (this.#len > this.#maxBytes) {
+        this.#len = 0;
+        this.#state = S.START;
+        this.#emitError("JSON token size limit exceeded");
+      }
+      return;
+    }
+  }
+
+  /** A complete token: the json-streamer's bookkeeping. */
+  #token(type: T): void {
+    this.#state = S.START;
+    const bytes = this.#take();
+    switch (type) {
+      case T.LCURLY:
+        this.#braces++;
+        break;
+      case T.RCURLY:
+        this.#braces--;
+        break;
+      case T.LSQUARE:
+        this.#brackets++;
+        break;
+      case T.RSQUARE:
+        this.#brackets--;
+        break;
+      default:
+        break;
+    }
+    if (this.#tokenBytes + bytes.length + 1 > this.#maxBytes) {
+      return this.#emitError("JSON token size limit exceeded");
+    }
+    if (this.#tokens.length + 1 > this.#maxTokens) {
+      return this.#emitError("JSON token count limit exceeded");
+    }
+    if (this.#braces + this.#brackets > this.#maxNesting) {
+      return this.#emitError("JSON nesting depth limit exceeded");
+    }
+    this.#tokens.push({ type, bytes });
+    this.#tokenBytes += bytes.length;
+    if (
+      (this.#braces > 0 || this.#brackets > 0) && this.#braces >= 0 && this.#brackets >= 0
+    ) return;
+    const item = parseTokens(this.#tokens);
+    this.#reset();
+    this.#onItem(item);
+  }
+}
+
+class ParseError extends Error {}
+
+/** Recursive-descent parse of one message's tokens, QEMU's error texts. */
+function parseTokens(tokens: readonly Token[]): JsonStreamItem {
+  let pos = 0;
+  const fail = (msg: string): never => {
+    throw new ParseError(`JSON parse error, ${msg}`);
+  };
+  const peek = (): Token => tokens[pos] ?? fail("premature EOI");
+  const pop = (): Token => tokens[pos++] ?? fail("premature EOI");
+
+  const value = (): QmpValue => {
+    const t = peek();
+    switch (t.type) {
+      case T.LCURLY:
+        return object();
+      case T.LSQUARE:
+        return array();
+      case T.INTEGER:
+      case T.FLOAT:
+      case T.STRING:
+      case T.KEYWORD:
+        pos++;
+        return literal(t);
+      default:
+        return fail("expecting value");
+    }
+  };
+  const object = (): QmpObject => {
+    pos++;
+    const obj: QmpObject = {};
+    if (peek().type === T.RCURLY) {
+      pos++;
+      return obj;
+    }
+    pair(obj);
+    let t = pop();
+    while (t.type !== T.RCURLY) {
+      if (t.type !== T.COMMA) fail("expected separator in dict");
+      pair(obj);
+      t = pop();
+    }
+    return obj;
+  };
+  const pair = (obj: QmpObject): void => {
+    peek();
+    const key = value();
+    if (typeof key !== "string") fail("key is not a string in object");
+    if (pop().type !== T.COLON) fail("missing : in object pair");
+    const v = value();
+    if (Object.hasOwn(obj, key as string)) fail("duplicate key");
+    setMember(obj, key as string, v);
+  };
+  const array = (): QmpValue[] => {
+    pos++;
+    const arr: QmpValue[] = [];
+    if (peek().type === T.RSQUARE) {
+      pos++;
+      return arr;
+    }
+    arr.push(value());
+    let t = pop();
+    while (t.type !== T.RSQUARE) {
+      if (t.type !== T.COMMA) fail("expected separator in list");
+      arr.push(value());
+      t = pop();
+    }
+    return arr;
+  };
+
+  try {
+    return { value: value() };
+  } catch (e) {
+    if (e instanceof ParseError) return { error: e.message };
+    throw e;
+  }
+}
+
+/** Sets a member, also `__proto__`, as an own data property. */
+export function setMember(obj: QmpObject, key: string, v: QmpValue): void {
+  if (key === "__proto__") {
+    Object.defineProperty(obj, key, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else obj[key] = v;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+function literal(t: Token): QmpValue {
+  const ascii = (): string => ASCII.decode(t.bytes);
+  switch (t.type) {
+    case T.STRING:
+      return decodeString(t.bytes);
+    case T.KEYWORD: {
+      const k = ascii();
+      if (k === "true") return true;
+      if (k === "false") return false;
+      if (k === "null") return null;
+      throw new ParseError(`JSON parse error, invalid keyword '${k}'`);
+    }
+    case T.INTEGER: {
+      const text = ascii();
+      const big = BigInt(text);
+      if (big >= INT64_MIN && big <= INT64_MAX || big >= 0n && big <= UINT64_MAX) {
+        const n = Number(big);
+        return Number.isSafeInteger(n) ? n : big;
+      }
+      return Number(text);
+    }
+    default:
+      return Number(ascii());
+  }
+}
+
+/** Whether QEMU accepts a code point (no surrogates, no noncharacters). */
+export function isValidCodepoint(cp: number): boolean {
+  if (cp < 0 || cp > 0x10ffff) return false;
+  if (cp >= 0xfdd0 && cp <= 0xfdef || (cp & 0xfffe) === 0xfffe) return false;
+  return !(cp >= 0xd800 && cp <= 0xdfff);
+}
+
+const MIN_CP = [0x80, 0x800, 0x10000, 0x200000, 0x4000000];
+
+/**
+ * Decodes one modified-UTF-8 sequence at `i` as QEMU does (C0 80 is NUL).
+ * Returns the code point (-1 when invalid) and the index after it.
+ */
+export function modUtf8Codepoint(b: Uint8Array, i: number, end: number): [number, number] {
+  if (i >= end || b[i] === 0) return [-1, i];
+  let p = i;
+  let byte = b[p++]!;
+  if (byte < 0x80) return [byte, p];
+  if (byte >= 0xfe || (byte & 0x40) === 0) return [-1, p];
+  let len = 0;
+  let mask = 0x80;
+  for (; byte & mask; mask >>= 1) len++;
+  let cp = byte & (mask - 1);
+  for (let k = 1; k < len; k++) {
+    byte = p < end && k < 6 ? b[p]! : 0;
+    if ((byte & 0xc0) !== 0x80) return [-1, p];
+    p++;
+    cp = cp * 64 + (byte & 0x3f);
+  }
+  if (!isValidCodepoint(cp)) return [-1, p];
+  if (cp < MIN_CP[len - 2]! && !(cp === 0 && len === 2)) return [-1, p];
+  return [cp, p];
+}
+
+/**
+ * Text of raw bytes as QEMU would print it in an error message: cut at the
+ * first NUL byte, invalid sequences shown as U+FFFD.
+ */
+export function cStringText(b: Uint8Array): string {
+  let end = b.indexOf(0);
+  if (end < 0) end = b.length;
+  let out = "";
+  for (let i = 0; i < end;) {
+    const [cp, next] = modUtf8Codepoint(b, i, end);
+    out += String.fromCodePoint(cp < 0 ? 0xfffd : cp);
+    i = next > i ? next : i + 1;
+  }
+  return out;
+}
+
+function hex4(b: Uint8Array, i: number, end: number): number {
+  let cp = 0;
+  for (let k = 0; k < 4; k++) {
+    const c = i + k < end ? b[i + k]! : 0;
+    let d: number;
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
+    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
+    else return -1;
+    cp = cp * 16 + d;
+  }
+  return cp;
+}
+
+const SIMPLE_ESCAPES: Record<number, string> = {
+  0x22: '"',
+  0x27: "'",
+  0x5c: "\\",
+  0x2f: "/",
+  0x62: "\b",
+  0x66: "\f",
+  0x6e: "\n",
+  0x72: "\r",
+  0x74: "\t",
+};
+
+/** Decodes a string token (quotes included) with QEMU's checks. */
+function decodeString(b: Uint8Array): string {
+  const quote = b[0];
+  const end = b.length; // the token ends with the closing quote
+  const parts: string[] = [];
+  let i = 1;
+  while (i < end && b[i] !== quote) {
+    const c = b[i]!;
+    if (c === 0x5c) {
+      const beg = i;
+      const e = b[i + 1]!;
+      i += 2;
+      const simple = SIMPLE_ESCAPES[e];
+      if (simple !== undefined) {
+        parts.push(simple);
+        continue;
+      }
+      if (e !== 0x75) throw new ParseError("JSON parse error, invalid escape sequence in string");
+      let cp = hex4(b, i, end);
+      i += 4;
+      if (cp >= 0xd800 && cp <= 0xdbff && b[i] === 0x5c && b[i + 1] === 0x75) {
+        cp = 0x10000 + ((cp & 0x3ff) << 10);
+        const trailing = hex4(b, i + 2, end);
+        if (trailing >= 0xdc00 && trailing <= 0xdfff) {
+          cp |= trailing & 0x3ff;
+          i += 6;
+        } else cp = -1;
+      }
+      if (!isValidCodepoint(cp)) {
+        const shown = cStringText(b.subarray(beg, Math.min(i, end)));
+        throw new ParseError(`JSON parse error, ${shown} is not a valid Unicode character`);
+      }
+      parts.push(String.fromCodePoint(cp));
+      continue;
+    }
+    if (c < 0x80) {
+      // Fast path for runs of ASCII.
+      let j = i + 1;
+      while (j < end && b[j]! < 0x80 && b[j] !== 0x5c && b[j] !== quote) j++;
+      parts.push(ASCII.decode(b.subarray(i, j)));
+      i = j;
+      continue;
+    }
+    const [cp, next] = modUtf8Codepoint(b, i, end);
+    if (cp < 0) throw new ParseError("JSON parse error, invalid UTF-8 sequence in string");
+    parts.push(String.fromCodePoint(cp));
+    i = next;
+  }
+  return parts.join("");
+}
+
+/**
+ * Parses exactly one JSON value from complete text with the QEMU-compatible
+ * grammar (bigint for large integers).
+ *
+ * @example
+ * ```ts
+ * import { parseJson } from "./json_stream.ts";
+ * const v = parseJson('{"n": 18446744073709551615}');
+ * if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("object expected");
+ * if (v.n !== 18446744073709551615n) throw new Error("u64 must stay exact");
+ * ```
+ *
+ * @throws {SyntaxError} with QEMU's error text when the input is not exactly one value.
+ */
+export function parseJson(text: string | Uint8Array): QmpValue {
+  const items: JsonStreamItem[] = [];
+  const p = new JsonStreamParser((item) => items.push(item));
+  p.feed(text);
+  p.flush();
+  const first = items[0];
+  if (first === undefined) throw new SyntaxError("expected one JSON value, got empty input");
+  if ("error" in first) throw new SyntaxError(first.error);
+  if (items.length > 1) {
+    throw new SyntaxError(`expected one JSON value, got ${items.length} messages`);
+  }
+  return first.value;
+}

@@ -1,0 +1,207 @@
+/**
+ * `serve`: runs the model as if it were a QEMU process, answering QMP on the
+ * sockets its `-qmp` options name.
+ *
+ * ```text
+ * deno task serve --profile seed --host accept -- \
+ *   -M q35,cxl=on -m 2G,maxmem=8G,slots=4 ... -qmp unix:qmp.sock,server=on,wait=off
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { Machine, MachineOptions } from "../model/machine_types.ts";
+import { StartupError } from "../model/machine_types.ts";
+import { createMachine } from "../model/mod.ts";
+import { profileByName, PROFILES } from "../model/profile.ts";
+import {
+  HOST_MODES,
+  HostExtension,
+  type HostMode,
+  MAILBOX_COMMAND,
+  STATE_COMMAND,
+} from "./extension.ts";
+import { QmpServer } from "./server.ts";
+
+/** Builds a machine from QEMU arguments (the model's `createMachine`). */
+export type MachineFactory = (args: readonly string[], options: MachineOptions) => Machine;
+
+/** What {@linkcode main} needs from outside (injectable for tests). */
+export interface ServeDeps {
+  /** The machine factory; default: the model's `createMachine`. */
+  createMachine?: MachineFactory;
+  /** Standard output lines. */
+  stdout?: (line: string) => void;
+  /** Standard error lines. */
+  stderr?: (line: string) => void;
+  /** Resolves when the process should stop (default: SIGINT or SIGTERM). */
+  stopSignal?: Promise<unknown>;
+  /** Called with the server once it listens (tests use it). */
+  onListening?: (server: QmpServer) => void;
+}
+
+/** The usage text. */
+export const USAGE = `Usage: serve [OPTIONS] -- QEMU-ARGUMENTS...
+
+Runs the CXL DCD model as if it were QEMU and answers QMP on every socket
+named by a -qmp option (unix:PATH or tcp:HOST:PORT, with QEMU's options such
+as server=on,wait=off or the legacy server,nowait). Runs until a client sends
+'quit', or SIGINT/SIGTERM; removes its unix sockets on exit. A bad machine
+description prints QEMU's start-up message and exits with status 1.
+
+Options:
+  --profile NAME     behaviour profile: ${Object.keys(PROFILES).join(", ")} (default: seed)
+  --host MODE        simulated host: none (default; nobody answers the device),
+                     accept (accept every offer in full and perform every
+                     release, through the device mailbox), manual (the client
+                     is the host, through ${MAILBOX_COMMAND})
+  --listen-any       let tcp::PORT (empty host) bind every interface
+                     (default: loopback; an explicit host such as 0.0.0.0 is honoured)
+  --quiet            print nothing but errors
+  --help             this text
+
+Extension commands (every host mode; listed by query-commands):
+  ${MAILBOX_COMMAND} {"device": ID, "opcode": N, "payload-hex": HEX}
+      -> {"rc": N, "payload-hex": HEX}
+  ${STATE_COMMAND} -> the model's state snapshot
+
+Examples:
+  serve --profile seed --host accept -- -M q35,cxl=on -m 2G,maxmem=8G,slots=4 \\
+    -object memory-backend-ram,id=vmem0,share=on,size=2G \\
+    -device pxb-cxl,bus_nr=23,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true \\
+    -device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 \\
+    -M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G \\
+    -device cxl-type3,bus=root_port13,id=cxl-vmem0,num-dc-regions=1,volatile-dc-memdev=vmem0 \\
+    -qmp unix:qmp.sock,server=on,wait=off
+  serve --profile qemu-10.0 -- ... -qmp tcp:127.0.0.1:4444,server,nowait -qmp unix:b.sock,server=on,wait=off
+`;
+
+/** The values of every `-qmp` option (also `--qmp` and `-qmp=VALUE`). */
+export function qmpOptions(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const m = /^--?qmp(?:=(.*))?$/.exec(a);
+    if (m === null) continue;
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (i + 1 < args.length) out.push(args[++i]!);
+  }
+  return out;
+}
+
+function signalPromise(): { promise: Promise<string>; dispose(): void } {
+  let resolve!: (s: string) => void;
+  const promise = new Promise<string>((r) => resolve = r);
+  const handlers: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as Deno.Signal[]).map(
+    (s) => [s, () => resolve(s)],
+  );
+  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
+  return {
+    promise,
+    dispose: () => {
+      for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+    },
+  };
+}
+
+/**
+ * Runs the CLI; resolves with the exit status.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./serve.ts";
+ * const lines: string[] = [];
+ * const status = await main(["--help"], { stdout: (l) => lines.push(l) });
+ * if (status !== 0 || !lines.join("\n").includes("--host MODE")) throw new Error("usage expected");
+ * ```
+ */
+export async function main(args: readonly string[], deps: ServeDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? ((l: string) => console.log(l));
+  const stderr = deps.stderr ?? ((l: string) => console.error(l));
+  const dash = args.indexOf("--");
+  const own = dash < 0 ? [...args] : args.slice(0, dash);
+  const qemuArgs = dash < 0 ? [] : args.slice(dash + 1);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: own,
+      options: {
+        profile: { type: "string", default: "seed" },
+        host: { type: "string", default: "none" },
+        "listen-any": { type: "boolean", default: false },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    stderr(`serve: ${(e as Error).message}; QEMU arguments go after '--' (see --help)`);
+    return 2;
+  }
+  if (parsed.help) {
+    stdout(USAGE);
+    return 0;
+  }
+  let profile;
+  try {
+    profile = profileByName(parsed.profile);
+  } catch (e) {
+    stderr(`serve: ${(e as Error).message}`);
+    return 2;
+  }
+  const host = parsed.host as HostMode;
+  if (!HOST_MODES.includes(host)) {
+    stderr(`serve: unknown host mode '${parsed.host}': expected one of ${HOST_MODES.join(", ")}`);
+    return 2;
+  }
+  const listen = qmpOptions(qemuArgs);
+  if (listen.length === 0) {
+    stderr(
+      "serve: no -qmp option among the QEMU arguments: expected e.g. -qmp unix:qmp.sock,server=on,wait=off",
+    );
+    return 2;
+  }
+  let machine: Machine;
+  try {
+    const create = deps.createMachine ?? createMachine;
+    machine = create(qemuArgs, { profile });
+  } catch (e) {
+    if (e instanceof StartupError) {
+      stderr(e.stderr);
+      return 1;
+    }
+    throw e;
+  }
+  if (!parsed.quiet) { for (const n of machine.notices) stderr(n); }
+  let server: QmpServer;
+  try {
+    server = await QmpServer.listen({
+      machine,
+      listen,
+      extension: new HostExtension(machine, host),
+      listenAny: parsed["listen-any"],
+    });
+  } catch (e) {
+    stderr(`serve: ${(e as Error).message}`);
+    return 1;
+  }
+  if (!parsed.quiet) {
+    for (const a of server.addresses) {
+      stdout(`serve: profile ${profile.name}, host ${host}: QMP listening on ${a}`);
+    }
+  }
+  deps.onListening?.(server);
+  const signals = deps.stopSignal === undefined ? signalPromise() : undefined;
+  try {
+    await Promise.race([server.finished, deps.stopSignal ?? signals!.promise]);
+  } finally {
+    signals?.dispose();
+    await server.close();
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

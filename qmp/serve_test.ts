@@ -1,0 +1,125 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { QmpClient } from "./client.ts";
+import { STATE_COMMAND } from "./extension.ts";
+import { main, qmpOptions } from "./serve.ts";
+import type { QmpServer } from "./server.ts";
+import { addArgs, DCD_MACHINE } from "./testing/machines.ts";
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    deps: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) },
+  };
+}
+
+Deno.test("--help prints usage with examples and exits 0", async () => {
+  const c = capture();
+  assertEquals(await main(["--help"], c.deps), 0);
+  ok(c.out.join("\n").includes("Examples:"));
+});
+
+Deno.test("bad options exit 2 saying what was expected", async () => {
+  let c = capture();
+  assertEquals(await main(["--host", "maybe", "--", "-qmp", "unix:x"], c.deps), 2);
+  ok(c.err[0]!.includes("expected one of none, accept, manual"));
+  c = capture();
+  assertEquals(await main(["--profile", "nope", "--", "-qmp", "unix:x"], c.deps), 2);
+  ok(c.err[0]!.includes("unknown profile 'nope'"));
+  c = capture();
+  assertEquals(await main(["--", ...DCD_MACHINE], c.deps), 2);
+  ok(c.err[0]!.includes("no -qmp option"));
+});
+
+Deno.test("a bad machine exits 1 with QEMU's start-up message", async () => {
+  const c = capture();
+  const dir = await Deno.makeTempDir();
+  try {
+    const status = await main([
+      "--",
+      ...DCD_MACHINE.slice(0, -1),
+      "cxl-type3,bus=root_port13,id=cxl-vmem0,num-dc-regions=1",
+      "-qmp",
+      `unix:${dir}/q.sock,server=on,wait=off`,
+    ], c.deps);
+    assertEquals(status, 1);
+    assertEquals(
+      c.err.join("\n").includes("dynamic capacity must have a backing device"),
+      true,
+      c.err.join("\n"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve listens on every -qmp socket, hosts in accept mode, and stops on quit removing its socket", async () => {
+  const dir = await Deno.makeTempDir();
+  const c = capture();
+  let server: QmpServer | undefined;
+  const listening = Promise.withResolvers<void>();
+  const done = main([
+    "--host",
+    "accept",
+    "--profile",
+    "qemu-10.0",
+    "--",
+    ...DCD_MACHINE,
+    "-display",
+    "none",
+    "-qmp",
+    `unix:${dir}/a.sock,server=on,wait=off`,
+    "-qmp",
+    "tcp:127.0.0.1:0,server,nowait",
+  ], { ...c.deps, onListening: (s) => (server = s, listening.resolve()) });
+  await listening.promise;
+  assertEquals(c.out.length, 2);
+  ok(c.out[0]!.includes(`QMP listening on unix:${dir}/a.sock`));
+  ok(c.err.some((l) => l.includes("-display")), "the model's notices are printed");
+  const tcp = await QmpClient.connect(server!.addresses[1]!);
+  const unix = await QmpClient.connect(`unix:${dir}/a.sock`);
+  await tcp.negotiate();
+  await unix.negotiate();
+  assertEquals(await tcp.execute("cxl-add-dynamic-capacity", addArgs([[0, 2097152]])), {});
+  const state = await unix.execute(STATE_COMMAND) as {
+    devices: { "accepted-extents": unknown[] }[];
+  };
+  assertEquals(state.devices[0]!["accepted-extents"].length, 1);
+  await unix.execute("stop");
+  await unix.execute("cont");
+  // every negotiated client sees the model's events
+  for (const c of [unix, tcp]) {
+    assertEquals((await c.waitEvent("STOP", 1000)).event, "STOP");
+    assertEquals((await c.waitEvent("RESUME", 1000)).event, "RESUME");
+  }
+  await unix.execute("quit");
+  assertEquals(await done, 0);
+  await Promise.all([tcp.close(), unix.close()]);
+  assertEquals([...Deno.readDirSync(dir)], []);
+  await Deno.remove(dir);
+});
+
+Deno.test("serve stops on its stop signal", async () => {
+  const dir = await Deno.makeTempDir();
+  const stop = Promise.withResolvers<void>();
+  const c = capture();
+  const done = main(["--quiet", "--", ...DCD_MACHINE, "-qmp", `unix:${dir}/q.sock`], {
+    ...c.deps,
+    stopSignal: stop.promise,
+    onListening: () => stop.resolve(),
+  });
+  assertEquals(await done, 0);
+  assertEquals(c.out, []);
+  assertEquals([...Deno.readDirSync(dir)], []);
+  await Deno.remove(dir);
+});
+
+Deno.test("qmpOptions finds every -qmp value", () => {
+  assertEquals(qmpOptions(["-m", "1G", "-qmp", "unix:a", "--qmp", "tcp::1", "-qmp=unix:b"]), [
+    "unix:a",
+    "tcp::1",
+    "unix:b",
+  ]);
+});

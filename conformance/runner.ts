@@ -112,12 +112,14 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Why a fixture does not apply to a target with these capabilities, if it does not. */
 export function skipReason(t: Transcript, caps: TargetCapabilities): string | undefined {
   if (caps.skip !== undefined) return caps.skip;
+  // Missing features first: "this build has no memory-backend-tagged" is the
+  // reason a QEMU developer needs, before "the profile does not apply".
+  const missing = t.header.requires.filter((f) => !caps.features.has(f));
+  if (missing.length > 0) return `target lacks required feature(s): ${missing.join(", ")}`;
   const profiles = t.header.profiles;
   if (profiles !== undefined && !profiles.includes(caps.profile)) {
     return `profile ${caps.profile} is not among the fixture's profiles (${profiles.join(", ")})`;
   }
-  const missing = t.header.requires.filter((f) => !caps.features.has(f));
-  if (missing.length > 0) return `target lacks required feature(s): ${missing.join(", ")}`;
   if (!caps.hostSide && t.steps.some((s) => s.kind === "host")) {
     return "the fixture has host (mailbox) steps and the target cannot run them";
   }

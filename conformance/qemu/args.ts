@@ -1,0 +1,127 @@
+/**
+ * The command line a QEMU target runs: the machine description (QEMU
+ * arguments, as the model takes them) plus TCG, no display, no default
+ * devices, and the target's own QMP and qtest sockets.
+ *
+ * @module
+ */
+
+/** Paths of the sockets the target gives QEMU. */
+export interface QemuSockets {
+  /** QMP monitor handed to the conformance runner. */
+  qmp: string;
+  /** Private QMP monitor of the target (discovery, capabilities). */
+  control: string;
+  /** qtest server socket (the host side). */
+  qtest: string;
+}
+
+/**
+ * The QEMU binary to run: the explicit option, else `$QEMU_BINARY`, else
+ * `qemu-system-x86_64` from PATH.
+ *
+ * @example
+ * ```ts
+ * import { qemuBinary } from "./args.ts";
+ * if (qemuBinary("/opt/qemu") !== "/opt/qemu") throw new Error();
+ * ```
+ */
+export function qemuBinary(option?: string): string {
+  if (option !== undefined && option !== "") return option;
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("QEMU_BINARY");
+  } catch {
+    env = undefined; // no --allow-env
+  }
+  return env !== undefined && env !== "" ? env : "qemu-system-x86_64";
+}
+
+/** Options the target replaces with its own (with their values). */
+const OWN_OPTIONS = new Set(["-qmp", "-qmp-pretty", "-qtest", "-qtest-log", "-daemonize"]);
+const OPTIONS_WITHOUT_VALUE = new Set(["-daemonize"]);
+
+function optionName(arg: string): string {
+  // QEMU accepts --opt as well as -opt.
+  return arg.startsWith("--") ? arg.slice(1) : arg;
+}
+
+/**
+ * Builds QEMU's arguments from a machine description: the description's own
+ * `-qmp`, `-qtest`, `-qtest-log` and `-daemonize` are dropped; `-accel tcg`
+ * is added unless an accelerator is given (`accel=` in `-machine`/`-M`, or
+ * `-accel`); `-display none` and `-nodefaults` are added unless present;
+ * then two QMP monitors and the qtest server on the given sockets.
+ *
+ * @example
+ * ```ts
+ * import { buildQemuArgs } from "./args.ts";
+ * const args = buildQemuArgs(["-M", "q35"], { qmp: "/d/q", control: "/d/c", qtest: "/d/t" });
+ * if (!args.includes("tcg")) throw new Error();
+ * ```
+ */
+export function buildQemuArgs(machine: readonly string[], sockets: QemuSockets): string[] {
+  const out: string[] = [];
+  let accel = false;
+  let display = false;
+  let nodefaults = false;
+  for (let i = 0; i < machine.length; i++) {
+    const arg = machine[i] as string;
+    const name = optionName(arg);
+    if (OWN_OPTIONS.has(name)) {
+      if (!OPTIONS_WITHOUT_VALUE.has(name)) i++;
+      continue;
+    }
+    if ((name === "-machine" || name === "-M") && /(^|,)accel=/.test(machine[i + 1] ?? "")) {
+      accel = true;
+    }
+    if (name === "-accel" || name === "-enable-kvm") accel = true;
+    if (name === "-display" || name === "-nographic") display = true;
+    if (name === "-nodefaults") nodefaults = true;
+    out.push(arg);
+  }
+  if (!accel) out.push("-accel", "tcg");
+  if (!display) out.push("-display", "none");
+  if (!nodefaults) out.push("-nodefaults");
+  out.push(
+    "-qmp",
+    `unix:${sockets.qmp},server=on,wait=off`,
+    "-qmp",
+    `unix:${sockets.control},server=on,wait=off`,
+    "-qtest",
+    `unix:${sockets.qtest},server=on,wait=off`,
+    "-qtest-log",
+    "none",
+  );
+  return out;
+}
+
+/** Whether the description starts the machine paused (`-S`): no firmware runs. */
+export function startsPaused(machine: readonly string[]): boolean {
+  return machine.some((a) => a === "-S" || a === "--S");
+}
+
+/** Ids of the `cxl-type3` devices the description declares, in order (`""` for a device without one). */
+export function declaredType3Ids(machine: readonly string[]): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i < machine.length; i++) {
+    const name = optionName(machine[i] as string);
+    if (name !== "-device") continue;
+    const value = machine[i + 1] ?? "";
+    if (value.trimStart().startsWith("{")) {
+      // JSON syntax: -device '{"driver": "cxl-type3", "id": ...}'
+      try {
+        const json = JSON.parse(value) as { driver?: unknown; id?: unknown };
+        if (json.driver === "cxl-type3") ids.push(typeof json.id === "string" ? json.id : "");
+      } catch {
+        // QEMU will refuse it
+      }
+      continue;
+    }
+    const parts = value.split(",");
+    const driver = parts[0]?.startsWith("driver=") ? parts[0].slice(7) : parts[0];
+    if (driver !== "cxl-type3" && !parts.includes("driver=cxl-type3")) continue;
+    ids.push(parts.find((p) => p.startsWith("id="))?.slice(3) ?? "");
+  }
+  return ids;
+}

@@ -1,0 +1,298 @@
+/**
+ * Launches a real QEMU for one machine description and makes it a
+ * {@linkcode TargetInstance}: the runner's QMP channel (greeting read, not
+ * negotiated), a private control QMP monitor, the qtest host side with one
+ * mailbox driver per CXL type-3 device, crash detection and guaranteed
+ * cleanup.
+ *
+ * Phases, each with its own timeout and error text: `start` (the process
+ * creates its QMP socket and greets), `device discovery` (firmware assigns
+ * the BARs; SeaBIOS takes about 0.1 s), then per-request timeouts of QMP and
+ * qtest.
+ *
+ * @module
+ */
+
+import type { HostInterface, MailboxReply } from "../../model/host_interface.ts";
+import { QmpClient } from "../../qmp/client.ts";
+import {
+  type TargetExit,
+  type TargetInstance,
+  TargetStartupError,
+  TargetTimeoutError,
+} from "../target_types.ts";
+import {
+  buildQemuArgs,
+  declaredType3Ids,
+  qemuBinary,
+  type QemuSockets,
+  startsPaused,
+} from "./args.ts";
+import { discoverType3, pciTopology, type Type3Device } from "./devices.ts";
+import { QtestMailbox } from "./mailbox.ts";
+import { makePrivateDir, QemuProcess, SpawnError } from "./process.ts";
+import { QtestClient } from "./qtest.ts";
+
+/** Options of {@linkcode launchQemu}. */
+export interface LaunchOptions {
+  /** QEMU binary (default: `$QEMU_BINARY`, else `qemu-system-x86_64` on PATH). */
+  binary?: string;
+  /** Time for the process to create its QMP socket and greet (default 10000 ms). */
+  startTimeoutMs?: number;
+  /** Time for the firmware to enable the type-3 devices (default 5000 ms). */
+  deviceTimeoutMs?: number;
+  /** Per-command timeout of the QMP monitors and per-request timeout of qtest (default 10000 ms). */
+  commandTimeoutMs?: number;
+  /** Aborts the launch (the process is killed). */
+  signal?: AbortSignal;
+}
+
+function timeoutAfter<T>(ms: number, message: string): { promise: Promise<T>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<T>((_, reject) => {
+    timer = setTimeout(() => reject(new TargetTimeoutError(message)), ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/** A running QEMU seen as a conformance target instance. */
+export class QemuInstance implements TargetInstance {
+  /** The process. */
+  readonly process: QemuProcess;
+  /** The runner's QMP channel (greeting read, capabilities not negotiated). */
+  readonly qmp: QmpClient;
+  /** The target's own negotiated QMP monitor. */
+  readonly control: QmpClient;
+  /** The qtest connection. */
+  readonly qtest: QtestClient;
+  readonly #declared: string[];
+  readonly #paused: boolean;
+  readonly #deviceTimeoutMs: number;
+  #devices: Promise<Type3Device[]> | undefined;
+  readonly #hosts = new Map<string, HostInterface>();
+  #closed: Promise<TargetExit> | undefined;
+
+  /** Wraps a started process and its connections (see {@linkcode launchQemu}). */
+  constructor(
+    init: {
+      process: QemuProcess;
+      qmp: QmpClient;
+      control: QmpClient;
+      qtest: QtestClient;
+      machine: readonly string[];
+      deviceTimeoutMs: number;
+    },
+  ) {
+    this.process = init.process;
+    this.qmp = init.qmp;
+    this.control = init.control;
+    this.qtest = init.qtest;
+    this.#declared = declaredType3Ids(init.machine);
+    this.#paused = startsPaused(init.machine);
+    this.#deviceTimeoutMs = init.deviceTimeoutMs;
+  }
+
+  /** Whether the description declares type-3 devices and firmware will enable them. */
+  get expectsDevices(): boolean {
+    return this.#declared.length > 0 && !this.#paused;
+  }
+
+  /**
+   * The CXL type-3 devices (discovered once: `query-pci` on the control
+   * monitor, an ECAM walk, memory decoding enabled, mailbox located).
+   */
+  devices(): Promise<Type3Device[]> {
+    this.#devices ??= discoverType3(
+      this.qtest,
+      async () => pciTopology(await this.control.execute("query-pci")),
+      { expected: this.#declared.length, timeoutMs: this.#deviceTimeoutMs },
+    ).catch((e) => {
+      if (e instanceof TargetTimeoutError && this.#paused) {
+        throw new TargetTimeoutError(
+          `${e.message} (the machine was started with -S, so no firmware ran)`,
+        );
+      }
+      throw e;
+    });
+    return this.#devices;
+  }
+
+  /** The mailbox of the type-3 device with this `-device` id (or its QOM path). */
+  host(device: string): HostInterface {
+    const id = device.startsWith("/machine/peripheral/")
+      ? device.slice("/machine/peripheral/".length)
+      : device;
+    let host = this.#hosts.get(id);
+    if (host === undefined) {
+      let driver: Promise<QtestMailbox> | undefined;
+      const resolve = async (): Promise<QtestMailbox> => {
+        const devices = await this.devices();
+        const found = devices.find((d) => d.id === id);
+        if (found === undefined) {
+          throw new Error(
+            `no CXL type-3 device with id '${id}'; expected one of: ${
+              devices.map((d) => d.id || "(no id)").join(", ") || "none (no type-3 device found)"
+            }`,
+          );
+        }
+        return new QtestMailbox(this.qtest, found.mailbox);
+      };
+      host = {
+        mailbox: async (opcode: number, payload: Uint8Array): Promise<MailboxReply> => {
+          driver ??= resolve();
+          driver.catch(() => driver = undefined);
+          return await (await driver).mailbox(opcode, payload);
+        },
+      };
+      this.#hosts.set(id, host);
+    }
+    return host;
+  }
+
+  /** How QEMU ended, once it has. */
+  exited(): TargetExit | undefined {
+    return this.process.exited();
+  }
+
+  /** Ends QEMU and releases everything (idempotent). */
+  close(): Promise<TargetExit> {
+    this.#closed ??= (async () => {
+      this.process.expectExit();
+      await Promise.allSettled([this.qmp.close(), this.control.close(), this.qtest.close()]);
+      return await this.process.close();
+    })();
+    return this.#closed;
+  }
+}
+
+/**
+ * Starts QEMU for a machine description and waits until it is usable: QMP
+ * greeting on both monitors, qtest connected, and (when the description
+ * declares type-3 devices and does not start paused) the devices enabled by
+ * the firmware. Rejects with {@linkcode TargetStartupError} carrying QEMU's
+ * own message when it refuses the description, and with
+ * {@linkcode TargetTimeoutError} naming the phase when it hangs. Nothing is
+ * left behind on failure.
+ *
+ * @example
+ * ```ts ignore
+ * import { launchQemu } from "./launcher.ts";
+ * const q = await launchQemu(["-machine", "q35"]);
+ * console.log(q.qmp.greeting);
+ * await q.close();
+ * ```
+ */
+export async function launchQemu(
+  machine: readonly string[],
+  options: LaunchOptions = {},
+): Promise<QemuInstance> {
+  options.signal?.throwIfAborted();
+  const binary = qemuBinary(options.binary);
+  const startTimeoutMs = options.startTimeoutMs ?? 10000;
+  const dir = await makePrivateDir();
+  const sockets: QemuSockets = {
+    qmp: `${dir}/qmp.sock`,
+    control: `${dir}/control.sock`,
+    qtest: `${dir}/qtest.sock`,
+  };
+  let proc: QemuProcess;
+  try {
+    proc = QemuProcess.spawn(binary, buildQemuArgs(machine, sockets), dir);
+  } catch (e) {
+    if (e instanceof SpawnError) throw new TargetStartupError(e.message, null);
+    throw e;
+  }
+  const opened: { close(): Promise<void> }[] = [];
+  const onAbort = () => proc.kill("SIGKILL");
+  options.signal?.addEventListener("abort", onAbort);
+  try {
+    const died = proc.status.then(async (exit) => {
+      const stderr = (await proc.stderrComplete()).replace(/\n+$/, "");
+      if (exit.signal !== null) {
+        throw new TargetStartupError(
+          `QEMU was killed by ${exit.signal} during start-up` + (stderr ? `:\n${stderr}` : ""),
+          null,
+        );
+      }
+      throw new TargetStartupError(
+        stderr || `QEMU exited with status ${exit.code} during start-up and printed nothing`,
+        exit.code,
+      );
+    });
+    died.catch(() => {});
+    const deadline = Date.now() + startTimeoutMs;
+    const left = () => Math.max(1, deadline - Date.now());
+    const phase = async <T>(what: string, work: Promise<T>): Promise<T> => {
+      const message = `QEMU did not ${what} within ${startTimeoutMs} ms (phase: start)`;
+      const timer = timeoutAfter<never>(left(), message);
+      work.catch(() => {});
+      try {
+        return await Promise.race([work, died, timer.promise]);
+      } catch (e) {
+        // The client's own connect/greeting timeout says the same thing: name the phase.
+        if (e instanceof TargetTimeoutError && e.message !== message) {
+          throw new TargetTimeoutError(`${message}: ${e.message}`);
+        }
+        throw e;
+      } finally {
+        timer.cancel();
+      }
+    };
+    const connectOptions = () => ({
+      connectTimeoutMs: left(),
+      greetingTimeoutMs: left(),
+      commandTimeoutMs: options.commandTimeoutMs ?? 10000,
+    });
+    const control = await phase(
+      "create its QMP socket and greet",
+      QmpClient.connect(`unix:${sockets.control}`, connectOptions()),
+    );
+    opened.push(control);
+    await phase("answer qmp_capabilities", control.negotiate());
+    const qmp = await phase(
+      "greet on its second QMP socket",
+      QmpClient.connect(`unix:${sockets.qmp}`, connectOptions()),
+    );
+    opened.push(qmp);
+    const qtest = await phase(
+      "accept the qtest connection",
+      QtestClient.connect(sockets.qtest, {
+        timeoutMs: left(),
+        replyTimeoutMs: options.commandTimeoutMs ?? 10000,
+      }),
+    );
+    opened.push(qtest);
+    const instance = new QemuInstance({
+      process: proc,
+      qmp,
+      control,
+      qtest,
+      machine,
+      deviceTimeoutMs: options.deviceTimeoutMs ?? 5000,
+    });
+    if (instance.expectsDevices) {
+      const work = instance.devices();
+      work.catch(() => {});
+      await Promise.race([work, died]);
+    }
+    options.signal?.throwIfAborted();
+    return instance;
+  } catch (e) {
+    proc.expectExit();
+    await Promise.allSettled(opened.map((o) => o.close()));
+    const exit = await proc.close(500);
+    if (e instanceof TargetTimeoutError || e instanceof TargetStartupError) throw e;
+    if (options.signal?.aborted) throw options.signal.reason;
+    // A connection failed because QEMU went away: report QEMU's own words.
+    const stderr = proc.stderr().replace(/\n+$/, "");
+    if (exit.unexpected || stderr !== "") {
+      throw new TargetStartupError(
+        stderr || `QEMU ended during start-up (${exit.signal ?? `status ${exit.code}`})`,
+        exit.code,
+      );
+    }
+    throw e;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * One QEMU child process with a private temporary directory (mode 0700) for
+ * its sockets, its stderr captured, and a guarantee that it ends: on close(),
+ * on Ctrl-C / SIGTERM of the runner (every live child is killed, every
+ * directory removed, then the runner exits) and when the runner's process
+ * exits normally.
+ *
+ * @module
+ */
+
+import type { TargetExit } from "../target_types.ts";
+
+/** Bytes of stderr kept per process (the tail is what matters). */
+const STDERR_KEEP = 256 * 1024;
+
+const live = new Set<QemuProcess>();
+let signalsInstalled = false;
+
+function killAllSync(): void {
+  for (const p of live) p.killSync();
+}
+
+function onSignal(signal: "SIGINT" | "SIGTERM"): void {
+  killAllSync();
+  // 128 + signal number, as a shell reports it.
+  Deno.exit(signal === "SIGINT" ? 130 : 143);
+}
+
+const onSigint = () => onSignal("SIGINT");
+const onSigterm = () => onSignal("SIGTERM");
+const onUnload = () => killAllSync();
+
+function register(p: QemuProcess): void {
+  live.add(p);
+  if (!signalsInstalled) {
+    signalsInstalled = true;
+    Deno.addSignalListener("SIGINT", onSigint);
+    Deno.addSignalListener("SIGTERM", onSigterm);
+    globalThis.addEventListener("unload", onUnload);
+  }
+}
+
+function unregister(p: QemuProcess): void {
+  live.delete(p);
+  if (live.size === 0 && signalsInstalled) {
+    // Listeners exist only while children do (keeps Deno's test sanitizers quiet).
+    signalsInstalled = false;
+    Deno.removeSignalListener("SIGINT", onSigint);
+    Deno.removeSignalListener("SIGTERM", onSigterm);
+    globalThis.removeEventListener("unload", onUnload);
+  }
+}
+
+const spawned: number[] = [];
+
+/** Pids of every process this module started, oldest first (for leak checks in tests). */
+export function spawnedPids(): readonly number[] {
+  return spawned;
+}
+
+/** Number of QEMU processes this module currently owns (for tests). */
+export function liveProcessCount(): number {
+  return live.size;
+}
+
+/** The binary could not be started at all. */
+export class SpawnError extends Error {
+  /** Creates the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SpawnError";
+  }
+}
+
+/** A running (or ended) QEMU child process. */
+export class QemuProcess {
+  /** The binary that was started. */
+  readonly binary: string;
+  /** Its arguments. */
+  readonly args: readonly string[];
+  /** Private directory holding the sockets (removed on close). */
+  readonly dir: string;
+  /** Process id. */
+  readonly pid: number;
+  /** Resolves when the process ended. */
+  readonly status: Promise<TargetExit>;
+  readonly #child: Deno.ChildProcess;
+  readonly #stderrChunks: Uint8Array[] = [];
+  #stderrBytes = 0;
+  #stderrDone: Promise<void>;
+  #exit: TargetExit | undefined;
+  #closing = false;
+  #cleaned = false;
+
+  private constructor(
+    binary: string,
+    args: readonly string[],
+    dir: string,
+    child: Deno.ChildProcess,
+  ) {
+    this.binary = binary;
+    this.args = args;
+    this.dir = dir;
+    this.#child = child;
+    this.pid = child.pid;
+    this.#stderrDone = this.#drain(child.stderr);
+    this.status = child.status.then(async (s) => {
+      await this.#stderrDone;
+      const exit: TargetExit = {
+        code: s.signal ? null : s.code,
+        signal: s.signal,
+        unexpected: !this.#closing,
+        stderrTail: this.stderrTail(),
+      };
+      this.#exit = exit;
+      return exit;
+    });
+  }
+
+  /**
+   * Starts `binary` with `args` (stdin and stdout null, stderr captured) and
+   * registers it for cleanup. `dir` is owned by the process from now on.
+   * Throws {@linkcode SpawnError} when the binary cannot be started.
+   */
+  static spawn(binary: string, args: readonly string[], dir: string): QemuProcess {
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(binary, {
+        args: [...args],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+    } catch (e) {
+      removeDirSync(dir);
+      const why = e instanceof Deno.errors.NotFound
+        ? "no such file (set QEMU_BINARY or pass --qemu with the path of qemu-system-x86_64)"
+        : e instanceof Deno.errors.PermissionDenied
+        ? "permission denied (is it executable?)"
+        : (e as Error).message;
+      throw new SpawnError(`cannot start QEMU binary '${binary}': ${why}`);
+    }
+    const p = new QemuProcess(binary, args, dir, child);
+    spawned.push(p.pid);
+    register(p);
+    return p;
+  }
+
+  async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
+    try {
+      for await (const chunk of stream) {
+        this.#stderrChunks.push(chunk);
+        this.#stderrBytes += chunk.length;
+        while (this.#stderrBytes > STDERR_KEEP && this.#stderrChunks.length > 1) {
+          this.#stderrBytes -= this.#stderrChunks.shift()?.length ?? 0;
+        }
+      }
+    } catch {
+      // the pipe broke: the process is gone
+    }
+  }
+
+  /** Everything captured from stderr so far (at most the last 256 KiB). */
+  stderr(): string {
+    const all = new Uint8Array(this.#stderrBytes);
+    let at = 0;
+    for (const c of this.#stderrChunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return new TextDecoder().decode(all);
+  }
+
+  /** The last `lines` lines of stderr. */
+  stderrTail(lines = 20): string {
+    const text = this.stderr().replace(/\n+$/, "");
+    return text === "" ? "" : text.split("\n").slice(-lines).join("\n");
+  }
+
+  /** Waits until stderr reached end of file (after the process ended). */
+  async stderrComplete(): Promise<string> {
+    await this.#stderrDone;
+    return this.stderr();
+  }
+
+  /** How the process ended, once it has. */
+  exited(): TargetExit | undefined {
+    return this.#exit;
+  }
+
+  /** Marks the end as expected (a `quit` or close() is under way). */
+  expectExit(): void {
+    this.#closing = true;
+  }
+
+  /** Sends a signal, ignoring a process that is already gone. */
+  kill(signal: Deno.Signal): void {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // already ended
+    }
+  }
+
+  /** Kills the process and removes its directory, synchronously (signal path). */
+  killSync(): void {
+    this.#closing = true;
+    if (this.#exit === undefined) this.kill("SIGKILL");
+    removeDirSync(this.dir);
+  }
+
+  /**
+   * Ends the process: SIGTERM, then SIGKILL after `graceMs`; removes the
+   * directory; unregisters. Returns how it ended.
+   */
+  async close(graceMs = 2000): Promise<TargetExit> {
+    if (this.#exit === undefined) this.#closing = true;
+    if (this.#exit === undefined) {
+      this.kill("SIGTERM");
+      this.kill("SIGCONT"); // a stopped QEMU must run to act on SIGTERM
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = await Promise.race([
+        this.status.then(() => false),
+        new Promise<boolean>((r) => timer = setTimeout(() => r(true), graceMs)),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) this.kill("SIGKILL");
+    }
+    const exit = await this.status;
+    this.#cleanup();
+    return exit;
+  }
+
+  #cleanup(): void {
+    if (this.#cleaned) return;
+    this.#cleaned = true;
+    removeDirSync(this.dir);
+    unregister(this);
+  }
+}
+
+function removeDirSync(dir: string): void {
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch {
+    // already gone
+  }
+}
+
+/** Creates a private (0700) temporary directory for one QEMU's sockets. */
+export async function makePrivateDir(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "cxl-qemu-" });
+  await Deno.chmod(dir, 0o700);
+  return dir;
+}

@@ -1,0 +1,125 @@
+/**
+ * Shared helpers of the QEMU tests: the binary check (tests skip loudly when
+ * it is absent), the seed-like machine description, and a process-table
+ * check for leftover children.
+ *
+ * @module
+ */
+
+import { qemuBinary } from "./args.ts";
+import { resolveBinary } from "./capabilities.ts";
+import { spawnedPids } from "./process.ts";
+
+/**
+ * The seed's CXL topology adapted to this machine: q35 with CXL, TCG, one
+ * 2 GiB RAM backend as the DC memdev of one type-3 device (one region), a
+ * 4 GiB fixed memory window.
+ */
+export const DCD_1X2G: readonly string[] = [
+  "-machine",
+  "q35,cxl=on",
+  "-m",
+  "2G,maxmem=8G,slots=4",
+  "-object",
+  "memory-backend-ram,id=vmem0,share=on,size=2G",
+  "-device",
+  "pxb-cxl,bus_nr=23,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true",
+  "-device",
+  "cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2",
+  "-M",
+  "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
+  "-device",
+  "cxl-type3,bus=root_port13,id=cxl-vmem0,num-dc-regions=1,volatile-dc-memdev=vmem0",
+];
+
+/** Two DC devices behind one host bridge (2 regions of 1 GiB on the second). */
+export const TWO_DEVICES: readonly string[] = [
+  "-machine",
+  "q35,cxl=on",
+  "-m",
+  "2G,maxmem=8G,slots=4",
+  "-object",
+  "memory-backend-ram,id=vmem0,share=on,size=1G",
+  "-object",
+  "memory-backend-ram,id=vmem1,share=on,size=2G",
+  "-device",
+  "pxb-cxl,bus_nr=23,bus=pcie.0,id=cxl.1",
+  "-device",
+  "cxl-rp,port=0,bus=cxl.1,id=rp0,chassis=0,slot=2",
+  "-device",
+  "cxl-rp,port=1,bus=cxl.1,id=rp1,chassis=0,slot=3",
+  "-M",
+  "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
+  "-device",
+  "cxl-type3,bus=rp0,id=dev-a,num-dc-regions=1,volatile-dc-memdev=vmem0",
+  "-device",
+  "cxl-type3,bus=rp1,id=dev-b,num-dc-regions=2,volatile-dc-memdev=vmem1",
+];
+
+let warned = false;
+
+/**
+ * The QEMU binary when it exists, else undefined after a loud warning (once).
+ */
+export function availableQemu(): string | undefined {
+  const binary = qemuBinary();
+  if (resolveBinary(binary) !== undefined) {
+    try {
+      Deno.statSync(resolveBinary(binary) as string);
+      return binary;
+    } catch {
+      // fall through
+    }
+  }
+  if (!warned) {
+    warned = true;
+    console.warn(
+      `\n*** SKIPPING QEMU TESTS: no QEMU binary '${binary}' (set QEMU_BINARY to its path) ***\n`,
+    );
+  }
+  return undefined;
+}
+
+/** State letter of a process from /proc (`gone` when it no longer exists). */
+export function processState(pid: number): string {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? "";
+  } catch {
+    return "gone";
+  }
+}
+
+/** Waits up to `ms` for a process to be gone or a zombie; returns its last state. */
+export async function waitDead(pid: number, ms = 2000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const state = processState(pid);
+    if (state === "gone" || state === "Z" || state === "X" || Date.now() >= deadline) {
+      return state;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Pids among those this test module started that are still running (not
+ * gone, not a zombie). Checks only our own QEMUs, so it holds when other
+ * test files run QEMUs in parallel.
+ */
+export function runningSpawned(): number[] {
+  return spawnedPids().filter((pid) => {
+    const state = processState(pid);
+    return state !== "gone" && state !== "Z" && state !== "X";
+  });
+}
+
+/** Whether a path exists. */
+export function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -18,13 +18,8 @@
  */
 
 export * from "./target_types.ts";
-export type {
-  PciAddress,
-  QemuInstance,
-  QemuProcess,
-  QtestClient,
-  Type3Device,
-} from "./qemu/mod.ts";
+export * from "./host/mod.ts";
+export * from "./qemu/mod.ts";
 export * from "./transcript/mod.ts";
 export * from "./report/mod.ts";
 export {

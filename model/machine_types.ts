@@ -81,6 +81,8 @@ export class StartupError extends Error {
   /** Exactly the text QEMU prints on stderr, lines joined with `\n`. */
   readonly stderr: string;
   /**
+   * Wraps QEMU's start-up error text.
+   *
    * @param stderr QEMU's start-up error text.
    */
   constructor(stderr: string) {

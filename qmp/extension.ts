@@ -23,6 +23,8 @@
  * @module
  */
 
+import { fromHex, toHex } from "../model/hex.ts";
+
 import type { Machine } from "../model/machine_types.ts";
 import type { QmpObject, QmpResult, QmpValue } from "../model/qmp_value.ts";
 import { acceptAll, type HostAction } from "./host_accept.ts";
@@ -42,27 +44,7 @@ export const HOST_MODES: readonly HostMode[] = ["none", "accept", "manual"];
 
 const err = (desc: string, cls = "GenericError"): QmpResult => ({ error: { class: cls, desc } });
 
-/** Lower-case hex of bytes. */
-export function toHex(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
-}
-
-/**
- * Bytes of a hex string (whitespace ignored).
- *
- * @throws {RangeError} when the text is not an even number of hex digits.
- */
-export function fromHex(text: string): Uint8Array {
-  const t = text.replace(/\s+/g, "");
-  if (t.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(t)) {
-    throw new RangeError(`'${text}' is not hex bytes: expected an even number of hex digits`);
-  }
-  const b = new Uint8Array(t.length / 2);
-  for (let i = 0; i < b.length; i++) b[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
-  return b;
-}
+export { fromHex, toHex } from "../model/hex.ts";
 
 function checkMembers(
   args: QmpObject | undefined,

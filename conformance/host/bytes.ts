@@ -5,6 +5,8 @@
  * @module
  */
 
+import { fromHex, toHex } from "../../model/hex.ts";
+
 /** Largest value of an unsigned field of `bytes` bytes. */
 function maxOf(bytes: number): bigint {
   return (1n << BigInt(bytes * 8)) - 1n;
@@ -78,42 +80,7 @@ export function writeUint(
   }
 }
 
-/**
- * Lower-case hex text of bytes, two digits per byte, no prefix.
- *
- * @example
- * ```ts
- * import { toHex } from "./bytes.ts";
- * if (toHex(new Uint8Array([0, 255])) !== "00ff") throw new Error();
- * ```
- */
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
-/**
- * Parses hex text (an optional `0x` prefix, whitespace ignored) into bytes.
- *
- * @example
- * ```ts
- * import { fromHex } from "./bytes.ts";
- * if (fromHex("0x00 ff")[1] !== 255) throw new Error();
- * ```
- */
-export function fromHex(text: string): Uint8Array {
-  let t = text.replace(/\s+/g, "");
-  if (t.startsWith("0x") || t.startsWith("0X")) t = t.slice(2);
-  if (t.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(t)) {
-    throw new SyntaxError(
-      `invalid hex text ${JSON.stringify(text)}: expected pairs of hex digits`,
-    );
-  }
-  const out = new Uint8Array(t.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
+export { fromHex, toHex } from "../../model/hex.ts";
 
 /**
  * Formats 16 bytes as UUID text (bytes in textual order, lower case).

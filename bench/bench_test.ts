@@ -1,0 +1,122 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert";
+import { resolveBinary } from "../conformance/qemu/capabilities.ts";
+import { qemuBinary } from "../conformance/qemu/args.ts";
+import { modelTarget } from "../conformance/targets/model.ts";
+import type { BenchResult } from "./driver.ts";
+import { runBench } from "./driver.ts";
+import { main } from "./main.ts";
+import { renderMarkdown } from "./report.ts";
+import type { SampleStats } from "./stats.ts";
+import { spread, timedTarget } from "./suite.ts";
+
+function finite(x: number, what: string): void {
+  ok(Number.isFinite(x), `${what} is ${x}: expected a finite number`);
+}
+
+function finiteStats(s: SampleStats, what: string): void {
+  for (const k of ["mean", "median", "p99", "min", "max"] as const) finite(s[k], `${what}.${k}`);
+  ok(s.n > 0, `${what}.n is ${s.n}: expected samples`);
+}
+
+const qemuPresent = resolveBinary(qemuBinary()) !== undefined;
+if (!qemuPresent) {
+  console.warn(
+    `bench_test: QEMU binary '${qemuBinary()}' not found: QEMU rows are expected to be absent ` +
+      "(set QEMU_BINARY to measure them)",
+  );
+}
+
+Deno.test("--quick run through the CLI yields every part with finite numbers and writes nothing", async () => {
+  let result: BenchResult | undefined;
+  let text = "";
+  const progress: string[] = [];
+  const status = await main(["--quick", "--no-write"], {
+    stdout: (t) => text += t,
+    stderr: (l) => progress.push(l),
+    onResult: (r) => result = r,
+  });
+  assertEquals(status, 0);
+  ok(result !== undefined, "the result was handed over");
+  const r = result;
+  assertEquals(r.quick, true);
+  assertEquals(r.qemuAvailable, qemuPresent);
+  assertEquals(r.modelScale.rows.map((x) => x.extents), [10, 100, 512]);
+  for (const x of r.modelScale.rows) {
+    for (
+      const k of [
+        "qmpAddUs",
+        "acceptUs",
+        "qmpReleaseUs",
+        "hostReleaseUs",
+        "cycleUs",
+        "totalMs",
+      ] as const
+    ) {
+      finite(x[k], `scale ${x.extents}.${k}`);
+    }
+  }
+  finite(r.modelScale.overallGrowthPerTenfold ?? NaN, "overall growth");
+  assertEquals(r.memory.rows.length, 4);
+  for (const m of r.memory.rows) finite(m.bytesPerMachine, m.label);
+  assertEquals(r.wire.rows.map((w) => w.name.split(":")[0]), [
+    "start-up",
+    "start-up",
+    "QMP round trip",
+    "QMP round trip",
+    "QMP round trip",
+  ]);
+  for (const w of r.wire.rows) {
+    finiteStats(w.model, `${w.name} model`);
+    if (qemuPresent) {
+      finiteStats(w.qemu!, `${w.name} qemu`);
+      finite(w.ratioMedian!, `${w.name} ratio`);
+    } else assertEquals(w.qemu, null);
+  }
+  finiteStats(r.wire.denoStartup, "deno start-up");
+  const targets = r.suite.map((s) => `${s.target}/${s.jobs}`);
+  ok(targets.includes("model[seed]/1") && targets.includes("model-socket[qemu-10.0]/1"));
+  assertEquals(targets.filter((t) => t.startsWith("qemu[")).length, qemuPresent ? 2 : 0);
+  for (const s of r.suite) {
+    finite(s.wallMs, `${s.target} wall`);
+    assertEquals(s.failed, 0, `${s.target} had failures`);
+    ok(s.ran > 0, `${s.target} ran no fixture`);
+  }
+  ok(r.goals.length >= 8 && r.goals.every((g) => g.goal !== "" && g.measured !== ""));
+  ok(text.includes("## Served model vs real QEMU"), "the Markdown went to stdout");
+  ok(progress.some((l) => l.startsWith("bench: model scale:")), "progress went to stderr");
+});
+
+Deno.test("an absent QEMU binary leaves QEMU rows out, marked 'QEMU not found'", async () => {
+  const r = await runBench({ quick: true, sizes: [10, 100], qemuBinary: "/nonexistent/qemu" });
+  assertEquals(r.qemuAvailable, false);
+  assertEquals(r.system.qemu, "QEMU not found");
+  ok(r.wire.rows.every((w) => w.qemu === null && w.ratioMedian === null));
+  ok(r.suite.every((s) => !s.target.startsWith("qemu")));
+  ok(renderMarkdown(r).includes("QEMU not found"));
+  ok(r.goals.filter((g) => g.goal.startsWith("served model")).every((g) => g.met === null));
+});
+
+Deno.test("--help prints the usage and unknown options are a usage error", async () => {
+  let text = "";
+  assertEquals(await main(["--help"], { stdout: (t) => text += t }), 0);
+  ok(text.includes("--quick") && text.includes("--qemu PATH"));
+  const errors: string[] = [];
+  assertEquals(await main(["--bogus"], { stderr: (l) => errors.push(l) }), 2);
+  ok(errors[0]?.includes("--bogus"), `error names the option: ${errors[0]}`);
+});
+
+Deno.test("spread picks evenly spaced items and keeps all when the limit is not below the count", () => {
+  assertEquals(spread([0, 1, 2, 3, 4, 5, 6, 7], 4), [0, 2, 4, 6]);
+  assertEquals(spread([1, 2], 5), [1, 2]);
+  assertEquals(spread([1, 2], undefined), [1, 2]);
+});
+
+Deno.test("timedTarget counts starts and charges time to start, replies and close", async () => {
+  const { target, times } = timedTarget(modelTarget());
+  const inst = await target.start(["-machine", "q35"]);
+  await inst.qmp.sendRaw('{"execute": "qmp_capabilities"}\n');
+  await inst.qmp.receive(1000);
+  await inst.close();
+  assertEquals(times.starts, 1);
+  ok(times.startMs > 0 && times.answeredMs >= 0 && times.closeMs >= 0);
+});

@@ -1,0 +1,178 @@
+/**
+ * Renders a {@linkcode BenchResult} as the Markdown of bench/RESULTS.md.
+ *
+ * @module
+ */
+
+import type { BenchResult } from "./driver.ts";
+import type { SampleStats } from "./stats.ts";
+
+const f = (x: number, d = 2) => x.toFixed(d);
+const ms = (x: number) => (x < 10 ? f(x, 3) : f(x, 1));
+const mark = (met: boolean | null) => (met === null ? "–" : met ? "met" : "**missed**");
+const stat = (
+  s: SampleStats | null,
+  key: "median" | "p99",
+) => (s === null ? "QEMU not found" : ms(s[key]));
+
+/** The command that reproduces a full run. */
+export const REPRODUCE = "deno run --allow-all --v8-flags=--expose-gc bench/main.ts";
+
+/**
+ * Renders the result as Markdown: machine, goals, then one table per part.
+ *
+ * @example
+ * ```ts ignore
+ * import { renderMarkdown } from "./report.ts";
+ * import { runBench } from "./driver.ts";
+ * console.log(renderMarkdown(await runBench({ quick: true })));
+ * ```
+ */
+export function renderMarkdown(r: BenchResult): string {
+  const s = r.system;
+  const out: string[] = [];
+  out.push("# Benchmark results", "");
+  if (r.quick) {
+    out.push("> **--quick smoke run**: small sizes and few iterations; not representative.", "");
+  }
+  out.push(
+    `Run ${s.date}, ${f(r.totalMs / 1000, 1)} s. Reproduce: \`${REPRODUCE}\` ` +
+      "(or `deno task bench`; `--quick` for a smoke run, `--help` for options). " +
+      "Raw numbers: `bench/results/latest.json`.",
+    "",
+    "## Machine",
+    "",
+    "| | |",
+    "|---|---|",
+    `| CPUs (nproc) | ${s.nproc} |`,
+    `| CPU model | ${s.cpuModel} |`,
+    `| Memory | ${f(s.memoryBytes / 2 ** 30, 1)} GiB |`,
+    `| OS | ${s.os} |`,
+    `| Deno | ${s.deno} |`,
+    `| QEMU | ${s.qemu} (\`${s.qemuBinary}\`) |`,
+    "",
+    "## Goals",
+    "",
+    "| Goal | Measured | Result | What limits it |",
+    "|---|---|---|---|",
+  );
+  for (const g of r.goals) out.push(`| ${g.goal} | ${g.measured} | ${mark(g.met)} | ${g.note} |`);
+  out.push(
+    "",
+    "## Model scale (in process, seed profile, extent limit raised with `withDcd`)",
+    "",
+    "Per size, on a fresh machine: N QMP adds of one 2 MiB extent (all pending at once), N host",
+    "accepts (0x4802, front group), N QMP release requests, N host releases (0x4803), through",
+    "`machine.execute` and `machine.mailboxSync` (mailbox payloads are built before the clock",
+    "starts; QMP argument objects inside it). Times per operation are medians over the runs.",
+    "Growth per tenfold: cycle cost ratio normalised to one decade (1.00 = constant cost per",
+    "operation, i.e. linear total; 10 would be quadratic).",
+    "",
+    "| Extents | Runs | QMP add µs | accept µs | QMP release µs | host release µs | cycle µs | total ms | growth / 10x |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const x of r.modelScale.rows) {
+    out.push(
+      `| ${x.extents.toLocaleString("en-US")} | ${x.runs} | ${f(x.qmpAddUs)} | ${f(x.acceptUs)} | ${
+        f(x.qmpReleaseUs)
+      } | ${f(x.hostReleaseUs)} | ${f(x.cycleUs)} | ${ms(x.totalMs)} | ${
+        x.growthPerTenfold === null ? "" : f(x.growthPerTenfold)
+      } |`,
+    );
+  }
+  const g = r.modelScale.overallGrowthPerTenfold;
+  if (g !== null) out.push("", `Overall growth per tenfold, first to last size: ${f(g)}.`);
+  out.push(
+    "",
+    "## Memory flatness",
+    "",
+    `Heap growth per machine (\`Deno.memoryUsage().heapUsed\`, machines kept alive, ${
+      r.memory.gcExposed ? "full GC before each reading" : "no --expose-gc: garbage included"
+    }).`,
+    "",
+    "| Machine | Machines | Heap per machine (KiB) |",
+    "|---|---:|---:|",
+  );
+  for (const m of r.memory.rows) {
+    out.push(`| ${m.label} | ${m.machines} | ${f(m.bytesPerMachine / 1024, 1)} |`);
+  }
+  out.push(
+    "",
+    `Worst 1 TiB / 1 GiB ratio: ${f(r.memory.worstRatio, 3)}.`,
+    "",
+    "## Served model vs real QEMU (same client, same machine arguments, one run)",
+    "",
+    "The served model is `deno run --allow-all qmp/serve.ts --profile qemu-10.0 -- ARGS` as a",
+    "subprocess; QEMU is the installed binary with the same ARGS (dcd-1x2g topology, `-S`,",
+    "`-display none -nodefaults`, one unix QMP socket). Both are driven by the project's",
+    "`QmpClient`, one request at a time. Start-up: spawn to greeting read and `qmp_capabilities`",
+    "answered; also for `qmp/serve.ts` bundled into one file by `deno bundle` (same code, one",
+    "module to load). First start of each not counted.",
+    "Latency workloads are steady state: an add of",
+    "[0, 2 MiB) while the same range is pending (refused: still pending) and a release of it",
+    "(refused: pending range) repeat with no state change. Times in ms.",
+    "",
+    "| Row | model median | model p99 | QEMU median | QEMU p99 | ratio median | ratio p99 |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const w of r.wire.rows) {
+    out.push(
+      `| ${w.name} (n=${w.model.n}) | ${ms(w.model.median)} | ${ms(w.model.p99)} | ${
+        stat(w.qemu, "median")
+      } | ${stat(w.qemu, "p99")} | ${w.ratioMedian === null ? "–" : f(w.ratioMedian)} | ${
+        w.ratioP99 === null ? "–" : f(w.ratioP99)
+      } |`,
+    );
+  }
+  const ip = r.wire.inProcess;
+  out.push(
+    "",
+    `Baselines, spawn to exit: \`deno run\` of an empty module ${
+      ms(r.wire.denoStartup.median)
+    } ms median (p99 ${ms(r.wire.denoStartup.p99)} ms); \`deno run qmp/serve.ts --help\` ` +
+      `(runtime + the served model's module graph, no machine) ${
+        ms(r.wire.serveLoadStartup.median)
+      } ms median. ` +
+      `The same workloads in process (\`machine.execute\`, no wire): query-version ${
+        f(ip.queryVersionUs)
+      } µs, refused add ${f(ip.addRefusedUs)} µs, refused release ${f(ip.releaseRefusedUs)} µs.`,
+    "",
+    "## Suite throughput",
+    "",
+    "The fixture catalogue through the runner's API (`runSuite`), with the expectations files the",
+    "CLI uses. Runner overhead (QEMU, 1 worker): wall time minus the time spent inside the target",
+    "(start-up including device discovery, close, capability lookup, replies awaited, `<-none`",
+    "quiet windows, sends, qtest mailbox calls), measured by a timing wrapper around the target.",
+    "",
+    "| Target | Workers | Fixtures run | Passed | Failed | Expected failures | Skipped | Wall ms | ms / fixture |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const x of r.suite) {
+    out.push(
+      `| ${x.target} | ${x.jobs} | ${x.ran} | ${x.passed} | ${x.failed} | ${x.expectedFailures} | ${x.skipped} | ${
+        f(x.wallMs, 0)
+      } | ${ms(x.msPerFixture)} |`,
+    );
+  }
+  const b = r.suite.find((x) => x.breakdown !== undefined)?.breakdown;
+  if (b !== undefined) {
+    out.push(
+      "",
+      "| QEMU, 1 worker: where the time went | ms |",
+      "|---|---:|",
+      `| start-up (${b.starts} launches, to devices enabled) | ${f(b.startMs, 0)} |`,
+      `| close | ${f(b.closeMs, 0)} |`,
+      `| replies awaited | ${f(b.answeredMs, 0)} |`,
+      `| \`<-none\` quiet windows | ${f(b.quietMs, 0)} |`,
+      `| qtest mailbox calls | ${f(b.hostMs, 0)} |`,
+      `| sends + capability lookups | ${f(b.sendMs + b.capabilitiesMs, 1)} |`,
+      `| **runner overhead** | **${f(b.runnerMs, 1)}** (${
+        f(b.runnerBeyondTarget * 100)
+      }% beyond target time) |`,
+    );
+  } else if (!r.qemuAvailable) {
+    out.push("", "QEMU rows: QEMU not found.");
+  }
+  out.push("");
+  return out.join("\n");
+}

@@ -1,0 +1,202 @@
+/**
+ * Served model vs real QEMU over the same client ({@linkcode QmpClient}), the
+ * same machine arguments, in one run: start-up time (spawn to QMP ready) and
+ * QMP round-trip latency.
+ *
+ * Latency workloads are steady state (the same reply every time, no state
+ * growth), so they repeat identically on both servers:
+ * - `query-version`;
+ * - `cxl-add-dynamic-capacity` of [0, 2 MiB) while an earlier add of the same
+ *   range is pending: refused, "cannot add DPA again while still pending"
+ *   (argument validation, path resolution, region and pending-list checks);
+ * - `cxl-release-dynamic-capacity` of the same range: refused, "cannot
+ *   release extent with pending DPA range".
+ * One setup add makes [0, 2 MiB) pending; nobody answers it (no host).
+ * Machines start with `-S` so QEMU's vCPU (TCG) does not compete for the CPU.
+ * Start-up is also measured for `qmp/serve.ts` bundled into one file
+ * (`deno bundle`), which loads faster than the module graph from source.
+ *
+ * @module
+ */
+
+import type { QmpObject } from "../model/qmp_value.ts";
+import type { QmpClient } from "../qmp/client.ts";
+import { BLOCK, DEVICE_PATH } from "./machines.ts";
+import { bundleServe, type ServerKind, type StartOptions, startServer } from "./processes.ts";
+import { type SampleStats, summarize } from "./stats.ts";
+
+/** One comparison row; times in milliseconds. */
+export interface WireRow {
+  /** What was measured. */
+  name: string;
+  /** The served model's samples. */
+  model: SampleStats;
+  /** QEMU's samples (null when QEMU is absent). */
+  qemu: SampleStats | null;
+  /** model median / QEMU median (goal <= 1). */
+  ratioMedian: number | null;
+  /** model p99 / QEMU p99 (goal <= 1). */
+  ratioP99: number | null;
+}
+
+/** Options of {@linkcode runWire}. */
+export interface WireOptions extends StartOptions {
+  /** Machine arguments (both servers). */
+  machine: readonly string[];
+  /** Whether QEMU is present (else its columns are null). */
+  qemuAvailable: boolean;
+  /** Start-ups measured per server (after one unmeasured warm-up each). */
+  startups: number;
+  /** Round trips measured per workload (after warm-up). */
+  iterations: number;
+  /** Warm-up round trips per workload. */
+  warmup: number;
+  /** Progress lines. */
+  progress?: (line: string) => void;
+}
+
+const ADD: QmpObject = {
+  path: DEVICE_PATH,
+  "host-id": 0,
+  "selection-policy": "prescriptive",
+  region: 0,
+  extents: [{ offset: 0, len: BLOCK }],
+};
+const RELEASE: QmpObject = {
+  path: DEVICE_PATH,
+  "host-id": 0,
+  "removal-policy": "prescriptive",
+  region: 0,
+  extents: [{ offset: 0, len: BLOCK }],
+};
+
+interface Workload {
+  name: string;
+  command: string;
+  args?: QmpObject;
+  /** Expected error description (undefined: success expected). */
+  error?: string;
+}
+
+const WORKLOADS: Workload[] = [
+  { name: "QMP round trip: query-version", command: "query-version" },
+  {
+    name: "QMP round trip: add refused (still pending)",
+    command: "cxl-add-dynamic-capacity",
+    args: ADD,
+    error: "cannot add DPA again while still pending",
+  },
+  {
+    name: "QMP round trip: release refused (pending range)",
+    command: "cxl-release-dynamic-capacity",
+    args: RELEASE,
+    error: "cannot release extent with pending DPA range",
+  },
+];
+
+async function roundTrips(
+  client: QmpClient,
+  w: Workload,
+  count: number,
+  kind: ServerKind,
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    const r = await client.executeResult(w.command, w.args);
+    out.push(performance.now() - t0);
+    const got = "error" in r ? r.error.desc : undefined;
+    if (got !== w.error) {
+      throw new Error(
+        `${kind}: ${w.command} answered ${got === undefined ? "success" : `'${got}'`}: expected ${
+          w.error === undefined ? "success" : `'${w.error}'`
+        }`,
+      );
+    }
+  }
+  return out;
+}
+
+async function startups(kind: ServerKind, o: WireOptions): Promise<number[]> {
+  const machine = [...o.machine, "-S"];
+  const out: number[] = [];
+  for (let i = 0; i <= o.startups; i++) {
+    const s = await startServer(kind, machine, o);
+    if (i > 0) out.push(s.readyMs); // the first start warms caches
+    await s.stop();
+  }
+  o.progress?.(`wire: ${kind}: ${o.startups} start-ups measured`);
+  return out;
+}
+
+async function measureKind(
+  kind: ServerKind,
+  o: WireOptions,
+): Promise<{ startup: number[]; latency: number[][] }> {
+  const machine = [...o.machine, "-S"];
+  const startup = await startups(kind, o);
+  const s = await startServer(kind, machine, o);
+  try {
+    const setup = await s.client.executeResult("cxl-add-dynamic-capacity", ADD);
+    if ("error" in setup) throw new Error(`${kind}: setup add failed: ${setup.error.desc}`);
+    const latency: number[][] = [];
+    for (const w of WORKLOADS) {
+      await roundTrips(s.client, w, o.warmup, kind);
+      latency.push(await roundTrips(s.client, w, o.iterations, kind));
+    }
+    o.progress?.(`wire: ${kind}: ${o.iterations} round trips x ${WORKLOADS.length} measured`);
+    return { startup, latency };
+  } finally {
+    await s.stop();
+  }
+}
+
+function row(name: string, model: number[], qemu: number[] | null): WireRow {
+  const m = summarize(model);
+  const q = qemu === null ? null : summarize(qemu);
+  return {
+    name,
+    model: m,
+    qemu: q,
+    ratioMedian: q === null ? null : m.median / q.median,
+    ratioP99: q === null ? null : m.p99 / q.p99,
+  };
+}
+
+/**
+ * Measures both servers (model first, then QEMU; never both at once).
+ *
+ * @example
+ * ```ts ignore
+ * import { runWire } from "./wire.ts";
+ * import { dcdMachine } from "./machines.ts";
+ * const rows = await runWire({
+ *   machine: dcdMachine("2G"), qemuBinary: "qemu-system-x86_64", qemuAvailable: true,
+ *   startups: 3, iterations: 100, warmup: 20,
+ * });
+ * console.log(rows[0]!.ratioMedian);
+ * ```
+ */
+export async function runWire(o: WireOptions): Promise<WireRow[]> {
+  const model = await measureKind("model", o);
+  const dir = await Deno.makeTempDir({ prefix: "cxl-bench-bundle-" });
+  let bundled: number[];
+  try {
+    bundled = await startups("model-bundled", { ...o, bundle: await bundleServe(dir) });
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  const qemu = o.qemuAvailable ? await measureKind("qemu", o) : null;
+  const rows = [
+    row("start-up: spawn to QMP ready", model.startup, qemu?.startup ?? null),
+    row(
+      "start-up: spawn to QMP ready, serve.ts bundled (deno bundle)",
+      bundled,
+      qemu?.startup ?? null,
+    ),
+  ];
+  WORKLOADS.forEach((w, i) => {
+    rows.push(row(w.name, model.latency[i]!, qemu === null ? null : qemu.latency[i]!));
+  });
+  return rows;
+}

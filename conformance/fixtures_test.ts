@@ -1,5 +1,6 @@
 // The project's own conformance run as Deno tests: every fixture on the model
-// under both profiles, and on the real QEMU when its binary is present (with
+// under both profiles (in process, and served over a unix socket through the
+// QMP wire layer), and on the real QEMU when its binary is present (with
 // the stock expectations), else a loud skip.
 import { QEMU_10_0, SEED } from "../model/profile.ts";
 import { defineFixtureTests } from "./deno_test.ts";
@@ -7,6 +8,7 @@ import { DEFAULT_EXPECTATIONS_DIR } from "./expectations.ts";
 import { qemuBinary } from "./qemu/args.ts";
 import { resolveBinary } from "./qemu/capabilities.ts";
 import { modelTarget } from "./targets/model.ts";
+import { modelSocketTarget } from "./targets/model_socket.ts";
 import { qemuTarget } from "./targets/qemu.ts";
 
 for (const profile of [QEMU_10_0, SEED]) {
@@ -15,6 +17,10 @@ for (const profile of [QEMU_10_0, SEED]) {
     expectations: DEFAULT_EXPECTATIONS_DIR,
   });
 }
+await defineFixtureTests({
+  target: modelSocketTarget({ profile: SEED }),
+  expectations: DEFAULT_EXPECTATIONS_DIR,
+});
 
 function qemuPresent(): string | undefined {
   const path = resolveBinary(qemuBinary());
@@ -37,8 +43,5 @@ if (binary === undefined) {
     target: qemuTarget({ binary }),
     expectations: DEFAULT_EXPECTATIONS_DIR,
     jobs: Math.max(2, navigator.hardwareConcurrency || 2),
-    // A QEMU that crashes mid-fixture leaves its QMP connection open in
-    // QmpClient.close() (qmp/client.ts); the fixture outcome is still checked.
-    sanitize: false,
   });
 }

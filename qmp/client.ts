@@ -93,6 +93,7 @@ export class QmpClient implements QmpChannel {
   readonly #pending = new Map<string, Waiter<QmpObject>>();
   #nextId = 1;
   #closedError: Error | undefined;
+  #connClosed = false;
   #writeChain: Promise<void> = Promise.resolve();
   readonly #reading: Promise<void>;
 
@@ -455,10 +456,13 @@ export class QmpClient implements QmpChannel {
 
   /** Closes the connection; pending calls reject with {@linkcode TargetClosedError}. */
   async close(): Promise<void> {
-    if (this.#closedError === undefined) {
-      this.#shutdown(
-        new TargetClosedError(`connection to ${this.address} was closed by the client`),
-      );
+    this.#shutdown(
+      new TargetClosedError(`connection to ${this.address} was closed by the client`),
+    );
+    // Close the socket even when the peer closed first (the read loop ended):
+    // the resource is ours to release either way.
+    if (!this.#connClosed) {
+      this.#connClosed = true;
       try {
         this.#conn.close();
       } catch { /* already closed */ }

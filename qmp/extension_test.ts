@@ -52,7 +52,7 @@ Deno.test("the mailbox extension command checks its arguments like QAPI", async 
   );
   assertEquals(
     (await run(MAILBOX_COMMAND, { device: "cxl-vmem0", opcode: 1, "payload-hex": "abc" })).includes(
-      "expected an even number of hex digits",
+      "expected pairs of hex digits",
     ),
     true,
   );

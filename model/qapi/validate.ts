@@ -1,0 +1,240 @@
+/**
+ * QAPI argument validation with the messages and order of QEMU's QObject
+ * input visitor: members are visited in declaration order, the first problem
+ * wins, nested members are named `extents[0].offset`, and unexpected members
+ * of a struct are reported after all its declared members were visited.
+ *
+ * Integers follow QEMU's JSON number model: a value that fits int64 or uint64
+ * is an integer (a negative integer given for an unsigned member wraps modulo
+ * 2^64), anything else (a fraction, a huge number) is a float.
+ *
+ * @module
+ */
+
+import type { QmpObject, QmpValue } from "../qmp_value.ts";
+import { firstRemainingKey } from "./key_order.ts";
+import type { MemberDef, QapiSchema, StructDef, TypeDef, UnionDef } from "./types.ts";
+
+/** A validation failure; `desc` is QEMU's GenericError text. */
+export class QapiError extends Error {
+  /** QEMU's error description. */
+  readonly desc: string;
+  /**
+   * Creates the error.
+   *
+   * @param desc QEMU's error description.
+   */
+  constructor(desc: string) {
+    super(desc);
+    this.name = "QapiError";
+    this.desc = desc;
+  }
+}
+
+const TWO_64 = 1n << 64n;
+const I64_MIN = -(1n << 63n);
+const U64_MAX = TWO_64 - 1n;
+
+const SIGNED: Readonly<Record<string, [bigint, bigint, string]>> = {
+  int8: [-128n, 127n, "int8_t"],
+  int16: [-32768n, 32767n, "int16_t"],
+  int32: [-(1n << 31n), (1n << 31n) - 1n, "int32_t"],
+};
+const UNSIGNED: Readonly<Record<string, [bigint, string]>> = {
+  uint8: [255n, "uint8_t"],
+  uint16: [65535n, "uint16_t"],
+  uint32: [(1n << 32n) - 1n, "uint32_t"],
+};
+
+/** The integer a JSON number stands for in QEMU, or undefined for a float. */
+function asInteger(v: QmpValue): bigint | undefined {
+  if (typeof v === "bigint") return v >= I64_MIN && v <= U64_MAX ? v : undefined;
+  if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+  return undefined;
+}
+
+function isObject(v: QmpValue): v is QmpObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Validates QMP arguments against a schema, the way QEMU's input visitor does.
+ * The result is the argument object with integers normalised: members of the
+ * 64-bit and `size` types become `bigint`, smaller integer types `number`.
+ */
+export class Validator {
+  readonly #schema: QapiSchema;
+
+  /**
+   * Creates a validator for one schema.
+   *
+   * @param schema The schema whose types are referenced.
+   */
+  constructor(schema: QapiSchema) {
+    this.#schema = schema;
+  }
+
+  /**
+   * Validates a command's `arguments` (undefined when absent) against its
+   * argument type (undefined for a command without arguments).
+   *
+   * @example
+   * ```ts
+   * import { Validator } from "./validate.ts";
+   * import { buildSchema } from "./schema.ts";
+   * import { QEMU_10_0 } from "../profile.ts";
+   * const v = new Validator(buildSchema(QEMU_10_0));
+   * try {
+   *   v.validateArguments("cxl-add-dynamic-capacity:args", {});
+   * } catch (e) {
+   *   if ((e as Error).message !== "Parameter 'path' is missing") throw e;
+   * }
+   * ```
+   *
+   * @throws {QapiError} with QEMU's message on the first problem.
+   */
+  validateArguments(argType: string | undefined, args: QmpObject | undefined): QmpObject {
+    const input = args ?? {};
+    if (argType === undefined) {
+      const extra = firstRemainingKey(Object.keys(input), new Set());
+      if (extra !== undefined) throw new QapiError(`Parameter '${extra}' is unexpected`);
+      return {};
+    }
+    return this.#visitObject(this.#named(argType), input, "");
+  }
+
+  #named(name: string): TypeDef {
+    const t = this.#schema.types.get(name);
+    if (t === undefined) throw new Error(`schema bug: type '${name}' is not defined`);
+    return t;
+  }
+
+  /** Visits a struct or union whose value is already known to be an object. */
+  #visitObject(t: TypeDef, input: QmpObject, prefix: string): QmpObject {
+    if (t.kind === "enum") throw new Error(`schema bug: enum '${t.name}' used as arguments`);
+    const out: QmpObject = {};
+    const consumed = new Set<string>();
+    this.#visitMembers(t.members, input, prefix, out, consumed);
+    if (t.kind === "union") this.#visitVariant(t, input, prefix, out, consumed);
+    const extra = firstRemainingKey(Object.keys(input), consumed);
+    if (extra !== undefined) {
+      throw new QapiError(`Parameter '${prefix}${extra}' is unexpected`);
+    }
+    return out;
+  }
+
+  #visitVariant(
+    t: UnionDef,
+    input: QmpObject,
+    prefix: string,
+    out: QmpObject,
+    consumed: Set<string>,
+  ): void {
+    const tag = out[t.discriminator];
+    if (typeof tag !== "string") return;
+    const variant = t.variants[tag];
+    if (variant === undefined) return;
+    const v = this.#named(variant) as StructDef;
+    this.#visitMembers(v.members, input, prefix, out, consumed);
+  }
+
+  #visitMembers(
+    members: readonly MemberDef[],
+    input: QmpObject,
+    prefix: string,
+    out: QmpObject,
+    consumed: Set<string>,
+  ): void {
+    for (const m of members) {
+      const full = prefix + m.name;
+      if (!Object.hasOwn(input, m.name)) {
+        if (m.optional) continue;
+        throw new QapiError(`Parameter '${full}' is missing`);
+      }
+      consumed.add(m.name);
+      out[m.name] = this.#visit(m.type, input[m.name] as QmpValue, full);
+    }
+  }
+
+  #visit(type: string, v: QmpValue, name: string): QmpValue {
+    if (type.startsWith("[")) {
+      if (!Array.isArray(v)) throw invalidType(name, "array");
+      const elem = type.slice(1, -1);
+      return v.map((e, i) => this.#visit(elem, e, `${name}[${i}]`));
+    }
+    switch (type) {
+      case "any":
+        return v;
+      case "str":
+        if (typeof v !== "string") throw invalidType(name, "string");
+        return v;
+      case "bool":
+        if (typeof v !== "boolean") throw invalidType(name, "boolean");
+        return v;
+      case "number":
+        if (typeof v !== "number" && typeof v !== "bigint") throw invalidType(name, "number");
+        return v;
+      case "null":
+        if (v !== null) throw invalidType(name, "null");
+        return v;
+      case "int":
+      case "int64": {
+        const n = asInteger(v);
+        if (n === undefined || n > (1n << 63n) - 1n) throw invalidType(name, "integer");
+        return n;
+      }
+      case "uint64":
+      case "size":
+        return this.#uint64(v, name);
+    }
+    const signed = SIGNED[type];
+    if (signed !== undefined) {
+      const n = asInteger(v);
+      if (n === undefined || n > (1n << 63n) - 1n) throw invalidType(name, "integer");
+      if (n < signed[0] || n > signed[1]) {
+        throw new QapiError(`Parameter '${name}' expects ${signed[2]}`);
+      }
+      return Number(n);
+    }
+    const unsigned = UNSIGNED[type];
+    if (unsigned !== undefined) {
+      const n = this.#uint64(v, name);
+      if (n > unsigned[0]) throw new QapiError(`Parameter '${name}' expects ${unsigned[1]}`);
+      return Number(n);
+    }
+    const t = this.#named(type);
+    if (t.kind === "enum") {
+      if (typeof v !== "string") throw invalidType(name, "string");
+      if (!t.values.includes(v)) {
+        throw new QapiError(`Parameter '${name}' does not accept value '${v}'`);
+      }
+      return v;
+    }
+    if (!isObject(v)) throw invalidType(name, "object");
+    return this.#visitObject(t, v, `${name}.`);
+  }
+
+  #uint64(v: QmpValue, name: string): bigint {
+    const n = asInteger(v);
+    if (n === undefined) throw new QapiError(`Parameter '${name}' expects uint64`);
+    return n < 0n ? n + TWO_64 : n;
+  }
+}
+
+function invalidType(name: string, expected: string): QapiError {
+  return new QapiError(`Invalid parameter type for '${name}', expected: ${expected}`);
+}
+
+/** Converts a validated integer member to a number (for small fields). */
+export function toNumber(v: QmpValue | undefined): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return Number(v);
+  throw new Error(`expected a validated integer, got ${typeof v}`);
+}
+
+/** Converts a validated integer member to a bigint (for 64-bit fields). */
+export function toBigInt(v: QmpValue | undefined): bigint {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number") return BigInt(v);
+  throw new Error(`expected a validated integer, got ${typeof v}`);
+}

@@ -1,0 +1,67 @@
+/**
+ * Runs every pinned start-up case on the real QEMU binary and checks that the
+ * model prints the same stderr, byte for byte. Skips (loudly) when the binary
+ * is absent; QEMU_BINARY overrides the default `qemu-system-x86_64`.
+ */
+import { deepStrictEqual } from "node:assert";
+import { createMachine } from "./machine.ts";
+import { StartupError } from "./machine_types.ts";
+import { QEMU_10_0 } from "./profile.ts";
+import { STARTUP_CASES } from "./test_startup_cases.ts";
+
+const BINARY = Deno.env.get("QEMU_BINARY") ?? "qemu-system-x86_64";
+
+async function qemuAvailable(): Promise<boolean> {
+  try {
+    const out = await new Deno.Command(BINARY, {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+const available = await qemuAvailable();
+if (!available) {
+  console.warn(
+    `startup_qemu_test: SKIPPED, QEMU binary '${BINARY}' not found (set QEMU_BINARY): ` +
+      "start-up errors are compared with pinned strings only",
+  );
+}
+
+async function realStderr(args: readonly string[]): Promise<string> {
+  const child = new Deno.Command(BINARY, {
+    args: [...args, "-display", "none", "-nodefaults", "-S"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  return new TextDecoder().decode(out.stderr).replace(/\n$/, "");
+}
+
+function modelStderr(args: readonly string[]): string {
+  try {
+    createMachine(args, { profile: QEMU_10_0 });
+  } catch (e) {
+    if (e instanceof StartupError) return e.stderr;
+    throw e;
+  }
+  return "(started)";
+}
+
+for (const [what, args] of STARTUP_CASES) {
+  Deno.test({
+    name: `model start-up error equals real QEMU's: ${what}`,
+    ignore: !available,
+    fn: async () => {
+      deepStrictEqual(modelStderr(args), await realStderr(args));
+    },
+  });
+}

@@ -5,10 +5,10 @@
  * QEMU_BINARY overrides the default `qemu-system-x86_64`.
  */
 import { deepStrictEqual } from "node:assert";
-import { createMachine } from "./machine.ts";
-import { QEMU_10_0 } from "./profile.ts";
-import type { QmpObject, QmpValue } from "./qmp_value.ts";
-import { DCD_1X2G, MIXED } from "./test_machines.ts";
+import { createMachine } from "../../model/machine.ts";
+import { QEMU_10_0 } from "../../model/profile.ts";
+import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
+import { DCD_1X2G, MIXED } from "../../model/test_machines.ts";
 
 const BINARY = Deno.env.get("QEMU_BINARY") ?? "qemu-system-x86_64";
 

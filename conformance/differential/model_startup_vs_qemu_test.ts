@@ -4,10 +4,10 @@
  * is absent; QEMU_BINARY overrides the default `qemu-system-x86_64`.
  */
 import { deepStrictEqual } from "node:assert";
-import { createMachine } from "./machine.ts";
-import { StartupError } from "./machine_types.ts";
-import { QEMU_10_0 } from "./profile.ts";
-import { STARTUP_CASES } from "./test_startup_cases.ts";
+import { createMachine } from "../../model/machine.ts";
+import { StartupError } from "../../model/machine_types.ts";
+import { QEMU_10_0 } from "../../model/profile.ts";
+import { STARTUP_CASES } from "../../model/test_startup_cases.ts";
 
 const BINARY = Deno.env.get("QEMU_BINARY") ?? "qemu-system-x86_64";
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { BASE_ARGS, BRIDGE_ARGS } from "../model/test_machines.ts";
+
 /** 2 MiB, QEMU's only DC block size. */
 export const BLOCK: number = 2 * 1024 * 1024;
 
@@ -31,17 +33,9 @@ export function dcdMachine(size: string, lazy = false): string[] {
     ? `cxl-type3,bus=root_port13,id=${DEVICE_ID},num-dc-regions=1,dc-regions-total-size=${size}`
     : `cxl-type3,bus=root_port13,id=${DEVICE_ID},num-dc-regions=1,volatile-dc-memdev=vmem0`;
   return [
-    "-machine",
-    "q35,cxl=on,accel=tcg",
-    "-m",
-    "2G,maxmem=8G,slots=4",
+    ...BASE_ARGS,
     ...(lazy ? [] : ["-object", `memory-backend-ram,id=vmem0,share=on,size=${size}`]),
-    "-device",
-    "pxb-cxl,bus_nr=23,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true",
-    "-device",
-    "cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2",
-    "-M",
-    "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
+    ...BRIDGE_ARGS,
     "-device",
     device,
   ];

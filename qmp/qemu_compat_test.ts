@@ -1,33 +1,24 @@
 /**
  * Sends the same malformed/edge-case corpus to a real QEMU 10.0.2 and to the
- * session over the fake machine (and the real model once `model/mod.ts`
- * exports `createMachine`), asserting identical bytes. Skips loudly only when
+ * session over the fake machine and over the real model, asserting identical
+ * bytes. Skips loudly only when
  * the QEMU binary is absent (`QEMU_BINARY` overrides the path).
  */
+import { availableQemu } from "../conformance/qemu/test_util.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { Machine, MachineOptions } from "../model/machine_types.ts";
+import { createMachine } from "../model/machine.ts";
+import type { Machine } from "../model/machine_types.ts";
+import { QEMU_10_0 } from "../model/profile.ts";
 import { QmpSession } from "./session.ts";
 import { FakeMachine } from "./testing/fake_machine.ts";
 import { loadCorpus, showBytes } from "./testing/corpus.ts";
 import { DCD_MACHINE } from "./testing/machines.ts";
 
-const QEMU = Deno.env.get("QEMU_BINARY") ?? "qemu-system-x86_64";
+// The binary (QEMU_BINARY or qemu-system-x86_64 on PATH); availableQemu() warns
+// loudly, once, when it is absent and the tests below are skipped.
+const QEMU = availableQemu() ?? "qemu-system-x86_64";
 
 const MACHINE_ARGS = DCD_MACHINE;
-
-async function qemuAvailable(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(QEMU, {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
 
 const enc = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
@@ -89,30 +80,17 @@ async function qemuOutput(
   }
 }
 
-async function machines(): Promise<[string, () => Machine][]> {
-  const list: [string, () => Machine][] = [["fake machine", () => new FakeMachine()]];
-  try {
-    const spec = "../model/mod.ts";
-    const mod = await import(spec) as {
-      createMachine?: (args: readonly string[], o: MachineOptions) => Machine;
-      QEMU_10_0?: MachineOptions["profile"];
-    };
-    if (typeof mod.createMachine === "function") {
-      const create = mod.createMachine;
-      const { QEMU_10_0 } = await import("../model/profile.ts");
-      list.push(["model (qemu-10.0)", () => create(MACHINE_ARGS, { profile: QEMU_10_0 })]);
-    }
-  } catch {
-    // model/mod.ts not there yet
-  }
-  return list;
+function machines(): [string, () => Machine][] {
+  return [
+    ["fake machine", () => new FakeMachine()],
+    ["model (qemu-10.0)", () => createMachine(MACHINE_ARGS, { profile: QEMU_10_0 })],
+  ];
 }
 
-Deno.test("real QEMU 10.0.2 and the model's session answer the malformed-input corpus identically", async (t) => {
-  if (!(await qemuAvailable())) {
-    console.warn(`SKIPPED: QEMU binary '${QEMU}' not found or not runnable (set QEMU_BINARY)`);
-    return;
-  }
+Deno.test({
+  name: "real QEMU 10.0.2 and the model's session answer the malformed-input corpus identically",
+  ignore: availableQemu() === undefined,
+}, async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "qmp-compat-" });
   const sock = `${dir}/qmp.sock`;
   const proc = new Deno.Command(QEMU, {
@@ -147,7 +125,7 @@ Deno.test("real QEMU 10.0.2 and the model's session answer the malformed-input c
         greeting += latin1.decode(buf.subarray(0, n));
       }
       conn.close();
-      for (const [name, make] of await machines()) {
+      for (const [name, make] of machines()) {
         if (name === "fake machine") continue;
         const out: string[] = [];
         new QmpSession(make(), (t) => out.push(t)).start();
@@ -155,7 +133,7 @@ Deno.test("real QEMU 10.0.2 and the model's session answer the malformed-input c
       }
     });
     const corpus = loadCorpus();
-    for (const [name, make] of await machines()) {
+    for (const [name, make] of machines()) {
       await t.step(name, async () => {
         for (const c of corpus) {
           const model = await sessionOutput(make(), c.input, c.negotiate);

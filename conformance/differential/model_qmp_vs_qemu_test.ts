@@ -4,35 +4,18 @@
  * same (timestamps aside). Skips loudly when the binary is absent;
  * QEMU_BINARY overrides the default `qemu-system-x86_64`.
  */
+import { availableQemu } from "../qemu/test_util.ts";
 import { deepStrictEqual } from "node:assert";
 import { createMachine } from "../../model/machine.ts";
 import { QEMU_10_0 } from "../../model/profile.ts";
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import { DCD_1X2G, MIXED } from "../../model/test_machines.ts";
 
-const BINARY = Deno.env.get("QEMU_BINARY") ?? "qemu-system-x86_64";
+// The binary (QEMU_BINARY or qemu-system-x86_64 on PATH); availableQemu() warns
+// loudly, once, when it is absent and the tests below are skipped.
+const BINARY = availableQemu() ?? "qemu-system-x86_64";
 
-async function qemuAvailable(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(BINARY, {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
-const available = await qemuAvailable();
-if (!available) {
-  console.warn(
-    `qmp_qemu_test: SKIPPED, QEMU binary '${BINARY}' not found (set QEMU_BINARY): ` +
-      "QMP answers are compared with pinned strings only",
-  );
-}
+const available = availableQemu() !== undefined;
 
 type Command = { execute: string; arguments?: QmpObject };
 

@@ -3,35 +3,18 @@
  * model prints the same stderr, byte for byte. Skips (loudly) when the binary
  * is absent; QEMU_BINARY overrides the default `qemu-system-x86_64`.
  */
+import { availableQemu } from "../qemu/test_util.ts";
 import { deepStrictEqual } from "node:assert";
 import { createMachine } from "../../model/machine.ts";
 import { StartupError } from "../../model/machine_types.ts";
 import { QEMU_10_0 } from "../../model/profile.ts";
 import { STARTUP_CASES } from "../../model/test_startup_cases.ts";
 
-const BINARY = Deno.env.get("QEMU_BINARY") ?? "qemu-system-x86_64";
+// The binary (QEMU_BINARY or qemu-system-x86_64 on PATH); availableQemu() warns
+// loudly, once, when it is absent and the tests below are skipped.
+const BINARY = availableQemu() ?? "qemu-system-x86_64";
 
-async function qemuAvailable(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(BINARY, {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
-const available = await qemuAvailable();
-if (!available) {
-  console.warn(
-    `startup_qemu_test: SKIPPED, QEMU binary '${BINARY}' not found (set QEMU_BINARY): ` +
-      "start-up errors are compared with pinned strings only",
-  );
-}
+const available = availableQemu() !== undefined;
 
 async function realStderr(args: readonly string[]): Promise<string> {
   const child = new Deno.Command(BINARY, {

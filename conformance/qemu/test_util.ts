@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DCD_1X2G as MODEL_DCD_1X2G } from "../../model/test_machines.ts";
 import { qemuBinary } from "./args.ts";
 import { resolveBinary } from "./capabilities.ts";
 import { spawnedPids } from "./process.ts";
@@ -13,24 +14,9 @@ import { spawnedPids } from "./process.ts";
 /**
  * The seed's CXL topology adapted to this machine: q35 with CXL, TCG, one
  * 2 GiB RAM backend as the DC memdev of one type-3 device (one region), a
- * 4 GiB fixed memory window.
+ * 4 GiB fixed memory window (the model's tests use the same arguments).
  */
-export const DCD_1X2G: readonly string[] = [
-  "-machine",
-  "q35,cxl=on",
-  "-m",
-  "2G,maxmem=8G,slots=4",
-  "-object",
-  "memory-backend-ram,id=vmem0,share=on,size=2G",
-  "-device",
-  "pxb-cxl,bus_nr=23,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true",
-  "-device",
-  "cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2",
-  "-M",
-  "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G",
-  "-device",
-  "cxl-type3,bus=root_port13,id=cxl-vmem0,num-dc-regions=1,volatile-dc-memdev=vmem0",
-];
+export const DCD_1X2G: readonly string[] = MODEL_DCD_1X2G;
 
 /** Two DC devices behind one host bridge (2 regions of 1 GiB on the second). */
 export const TWO_DEVICES: readonly string[] = [

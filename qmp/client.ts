@@ -24,6 +24,11 @@ export interface QmpClientOptions {
   commandTimeoutMs?: number;
   /** Messages kept for {@linkcode QmpClient.receive} and events kept for waitEvent (default 100000). */
   maxBuffered?: number;
+  /**
+   * Gives up connecting when aborted (e.g. the QEMU being waited for has
+   * exited): the retry loop stops at once and a late connection is closed.
+   */
+  signal?: AbortSignal;
 }
 
 /** A command answered with a QMP error. */
@@ -58,7 +63,23 @@ function isObject(v: QmpValue | undefined): v is QmpObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Sleeps `ms`, or less when `signal` aborts first (no timer is left behind). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+function abortedError(address: string, signal: AbortSignal): Error {
+  const why = signal.reason instanceof Error ? `: ${signal.reason.message}` : "";
+  return new TargetClosedError(`gave up connecting to ${address}${why}`);
+}
 
 /**
  * A QMP client.
@@ -133,13 +154,20 @@ export class QmpClient implements QmpChannel {
     const deadline = Date.now() + connectTimeoutMs;
     let conn: Deno.Conn | undefined;
     let lastError: unknown;
+    const signal = options.signal;
     for (;;) {
+      if (signal?.aborted) throw abortedError(address, signal);
       try {
         conn = parsed.transport === "unix"
           ? await Deno.connect({ transport: "unix", path: parsed.path })
           : await Deno.connect({ hostname: parsed.hostname || "127.0.0.1", port: parsed.port });
+        if (signal?.aborted) {
+          conn.close();
+          throw abortedError(address, signal);
+        }
         break;
       } catch (e) {
+        if (signal?.aborted) throw abortedError(address, signal);
         lastError = e;
         if (Date.now() >= deadline) {
           throw new TargetTimeoutError(
@@ -148,7 +176,7 @@ export class QmpClient implements QmpChannel {
             }`,
           );
         }
-        await sleep(Math.min(20, Math.max(1, deadline - Date.now())));
+        await sleep(Math.min(20, Math.max(1, deadline - Date.now())), signal);
       }
     }
     void lastError;

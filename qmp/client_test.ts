@@ -97,3 +97,24 @@ Deno.test("waitEvent sees an event that arrived before the call, and times out o
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("connect stops retrying at once when its signal aborts, leaving no timer behind", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "qmp-abort-" });
+  try {
+    const giveUp = new AbortController();
+    const started = Date.now();
+    const pending = QmpClient.connect(`unix:${dir}/never.sock`, {
+      connectTimeoutMs: 10_000,
+      signal: giveUp.signal,
+    });
+    setTimeout(() => giveUp.abort(new Error("QEMU exited")), 50);
+    await rejects(
+      pending,
+      (e) => e instanceof TargetClosedError && e.message.includes("gave up connecting"),
+    );
+    const took = Date.now() - started;
+    if (took > 2000) throw new Error(`connect took ${took} ms after the abort; expected at once`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

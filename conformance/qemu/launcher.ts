@@ -205,6 +205,9 @@ export async function launchQemu(
   const opened: { close(): Promise<void> }[] = [];
   const onAbort = () => proc.kill("SIGKILL");
   options.signal?.addEventListener("abort", onAbort);
+  // Connection retries stop as soon as start-up has failed (QEMU died, a
+  // phase timed out, the caller aborted): nothing keeps polling afterwards.
+  const giveUp = new AbortController();
   try {
     const died = proc.status.then(async (exit) => {
       const stderr = (await proc.stderrComplete()).replace(/\n+$/, "");
@@ -220,6 +223,7 @@ export async function launchQemu(
       );
     });
     died.catch(() => {});
+    died.catch((e) => giveUp.abort(e));
     const deadline = Date.now() + startTimeoutMs;
     const left = () => Math.max(1, deadline - Date.now());
     const phase = async <T>(what: string, work: Promise<T>): Promise<T> => {
@@ -229,6 +233,7 @@ export async function launchQemu(
       try {
         return await Promise.race([work, died, timer.promise]);
       } catch (e) {
+        giveUp.abort(e);
         // The client's own connect/greeting timeout says the same thing: name the phase.
         if (e instanceof TargetTimeoutError && e.message !== message) {
           throw new TargetTimeoutError(`${message}: ${e.message}`);
@@ -242,6 +247,7 @@ export async function launchQemu(
       connectTimeoutMs: left(),
       greetingTimeoutMs: left(),
       commandTimeoutMs: options.commandTimeoutMs ?? 10000,
+      signal: giveUp.signal,
     });
     const control = await phase(
       "create its QMP socket and greet",
@@ -259,6 +265,7 @@ export async function launchQemu(
       QtestClient.connect(sockets.qtest, {
         timeoutMs: left(),
         replyTimeoutMs: options.commandTimeoutMs ?? 10000,
+        signal: giveUp.signal,
       }),
     );
     opened.push(qtest);
@@ -278,6 +285,7 @@ export async function launchQemu(
     options.signal?.throwIfAborted();
     return instance;
   } catch (e) {
+    giveUp.abort(e);
     proc.expectExit();
     await Promise.allSettled(opened.map((o) => o.close()));
     const exit = await proc.close(500);

@@ -29,6 +29,8 @@ export interface QtestConnectOptions {
   timeoutMs?: number;
   /** Per-request reply timeout in milliseconds (default 10000). */
   replyTimeoutMs?: number;
+  /** Stops retrying at once when aborted (e.g. QEMU exited during start-up). */
+  signal?: AbortSignal;
 }
 
 interface Waiter {
@@ -74,11 +76,19 @@ export class QtestClient {
    */
   static async connect(path: string, options: QtestConnectOptions = {}): Promise<QtestClient> {
     const deadline = Date.now() + (options.timeoutMs ?? 5000);
+    const signal = options.signal;
+    const gaveUp = () => new TargetClosedError(`gave up connecting to the qtest socket ${path}`);
     for (;;) {
+      if (signal?.aborted) throw gaveUp();
       try {
         const conn = await Deno.connect({ transport: "unix", path });
+        if (signal?.aborted) {
+          conn.close();
+          throw gaveUp();
+        }
         return new QtestClient(conn, path, options.replyTimeoutMs ?? 10000);
       } catch (e) {
+        if (signal?.aborted) throw gaveUp();
         if (Date.now() >= deadline) {
           throw new TargetTimeoutError(
             `no qtest socket at ${path} within ${options.timeoutMs ?? 5000} ms: ${
@@ -86,7 +96,15 @@ export class QtestClient {
             }`,
           );
         }
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", done);
+            resolve();
+          };
+          const timer = setTimeout(done, 10);
+          signal?.addEventListener("abort", done, { once: true });
+        });
       }
     }
   }

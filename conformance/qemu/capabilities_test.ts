@@ -2,6 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert";
 import {
   binaryKey,
   detectCapabilities,
+  fetchProbe,
   readCachedCapabilities,
   schemaFacts,
   writeCachedCapabilities,
@@ -10,6 +11,8 @@ import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import { createMachine } from "../../model/mod.ts";
 import { QEMU_10_0, SEED } from "../../model/profile.ts";
 import { modelFeatures } from "../features.ts";
+import { QmpClient } from "../../qmp/client.ts";
+import { QmpServer } from "../../qmp/server.ts";
 import { DCD_1X2G } from "./test_util.ts";
 
 /** A schema shaped like QEMU 10.0.2's: masked type names, object-add's boxed union. */
@@ -164,5 +167,32 @@ Deno.test("detection over the model's own QMP answers finds each profile's featu
     assertEquals(caps.profile, profile.name);
     const expected = [...modelFeatures(profile)].filter((f) => f !== "model").sort();
     assertEquals([...caps.features].sort(), expected);
+  }
+});
+
+Deno.test("detection over the model served on a QMP socket tells stock 10.0 from a seed build", async () => {
+  for (const profile of [QEMU_10_0, SEED]) {
+    const dir = await Deno.makeTempDir({ prefix: "caps-served-" });
+    const server = await QmpServer.listen({
+      machine: createMachine(DCD_1X2G, { profile }),
+      listen: [`unix:${dir}/qmp.sock`],
+    });
+    const client = await QmpClient.connect(`unix:${dir}/qmp.sock`);
+    try {
+      await client.negotiate();
+      const caps = detectCapabilities(
+        await fetchProbe((command, args) => client.execute(command, args)),
+        { hostSide: true },
+      );
+      assertEquals(caps.profile, profile.name);
+      assertEquals(caps.features.has("memory-backend-tagged"), profile.tagged.taggedBackends);
+      assertEquals(caps.features.has("release-status"), profile.tagged.releaseStatus);
+      assertEquals(caps.features.has("dc-regions-total-size"), profile.tagged.lazyDevices);
+      assertEquals(caps.features.has("dcd"), true);
+    } finally {
+      await client.close();
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
   }
 });

@@ -54,10 +54,8 @@ export const MIXED: readonly string[] = [
   "cxl-type3,bus=root_port14,id=cxl-static0,volatile-memdev=smem0",
 ];
 
-/** fixtures/machines/seed-lazy.args: the seed's lazy device (4 GiB, no memdev). */
-export const SEED_LAZY: readonly string[] = [
-  "-machine",
-  "q35,cxl=on,accel=tcg",
+/** The CXL part of the seed's command line: memory, host bridge, root port, window, lazy device. */
+const SEED_CXL_ARGS: readonly string[] = [
   "-m",
   "12G,maxmem=20G,slots=10",
   "-object",
@@ -70,6 +68,13 @@ export const SEED_LAZY: readonly string[] = [
   "cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=6G",
   "-device",
   "cxl-type3,bus=root_port13,id=cxl-vmem0,num-dc-regions=1,dc-regions-total-size=4G",
+];
+
+/** fixtures/machines/seed-lazy.args: the seed's lazy device (4 GiB, no memdev). */
+export const SEED_LAZY: readonly string[] = [
+  "-machine",
+  "q35,cxl=on,accel=tcg",
+  ...SEED_CXL_ARGS,
 ];
 
 /** The seed cover letter's full command line (000_26e35cff5c2cbeda.txt). */
@@ -100,16 +105,5 @@ export const SEED_CMDLINE: readonly string[] = [
   "user,id=network0,hostfwd=tcp::2025-:22",
   "-device",
   "virtio-net,netdev=network0",
-  "-m",
-  "12G,maxmem=20G,slots=10",
-  "-object",
-  "memory-backend-ram,id=vmem0,share=on,size=2G",
-  "-device",
-  "pxb-cxl,numa_node=0,bus_nr=23,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true",
-  "-device",
-  "cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2",
-  "-M",
-  "cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=6G",
-  "-device",
-  "cxl-type3,bus=root_port13,id=cxl-vmem0,num-dc-regions=1,dc-regions-total-size=4G",
+  ...SEED_CXL_ARGS,
 ];

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { splitKeyval } from "../model/cmdline/keyval.ts";
+
 /** A parsed socket address. */
 export type SocketAddress =
   | { transport: "unix"; path: string; options: Record<string, string> }
@@ -16,26 +18,6 @@ export type SocketAddressLike =
   | string
   | { path: string }
   | { hostname: string; port: number };
-
-/** Splits on single commas, `,,` being a literal comma (QEMU's option syntax). */
-function splitOptions(text: string): string[] {
-  const parts: string[] = [];
-  let cur = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === ",") {
-      if (text[i + 1] === ",") {
-        cur += ",";
-        i++;
-        continue;
-      }
-      parts.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  parts.push(cur);
-  return parts;
-}
 
 /**
  * Parses a socket address.
@@ -58,7 +40,7 @@ export function parseSocketAddress(spec: SocketAddressLike): SocketAddress {
     if ("path" in spec) return { transport: "unix", path: spec.path, options: {} };
     return { transport: "tcp", hostname: spec.hostname, port: spec.port, options: {} };
   }
-  const [head = "", ...rest] = splitOptions(spec);
+  const [head = "", ...rest] = splitKeyval(spec);
   const options: Record<string, string> = {};
   for (const opt of rest) {
     if (opt === "") continue;

@@ -11,16 +11,17 @@
 export type OptionMap = Map<string, string>;
 
 /**
- * Splits an option string.
+ * Splits an option string on single commas, `,,` standing for a literal comma
+ * (QEMU's option syntax), without interpreting the parts.
  *
  * @example
  * ```ts
- * import { parseKeyval } from "./keyval.ts";
- * const o = parseKeyval("cxl-type3,id=a,,b", "driver");
- * if (o.get("driver") !== "cxl-type3" || o.get("id") !== "a,b") throw new Error();
+ * import { splitKeyval } from "./keyval.ts";
+ * const parts = splitKeyval("unix:/tmp/a,,b.sock,server=on");
+ * if (parts.length !== 2 || parts[0] !== "unix:/tmp/a,b.sock") throw new Error();
  * ```
  */
-export function parseKeyval(text: string, impliedKey: string | undefined): OptionMap {
+export function splitKeyval(text: string): string[] {
   const parts: string[] = [];
   let cur = "";
   for (let i = 0; i < text.length; i++) {
@@ -38,6 +39,21 @@ export function parseKeyval(text: string, impliedKey: string | undefined): Optio
     cur += c;
   }
   parts.push(cur);
+  return parts;
+}
+
+/**
+ * Splits an option string.
+ *
+ * @example
+ * ```ts
+ * import { parseKeyval } from "./keyval.ts";
+ * const o = parseKeyval("cxl-type3,id=a,,b", "driver");
+ * if (o.get("driver") !== "cxl-type3" || o.get("id") !== "a,b") throw new Error();
+ * ```
+ */
+export function parseKeyval(text: string, impliedKey: string | undefined): OptionMap {
+  const parts = splitKeyval(text);
   const out: OptionMap = new Map();
   parts.forEach((p, index) => {
     if (p === "") return;

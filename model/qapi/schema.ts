@@ -115,6 +115,19 @@ function req(name: string, type: string): MemberDef {
   return { name, type };
 }
 
+/** Members the general-media and DRAM event injections share, in QAPI order. */
+const MEDIA_EVENT_MEMBERS: readonly MemberDef[] = [
+  PATH,
+  LOG,
+  req("flags", "uint8"),
+  req("dpa", "uint64"),
+  req("descriptor", "uint8"),
+  req("type", "uint8"),
+  req("transaction-type", "uint8"),
+  opt("channel", "uint8"),
+  opt("rank", "uint8"),
+];
+
 /** Struct type name of a memory backend's object-add variant. */
 export function backendPropertiesType(qomType: string): string {
   return `${qomType}:properties`;
@@ -267,28 +280,12 @@ export function buildSchema(profile: Profile): QapiSchema {
     // CXL (qapi/cxl.json).
     enumeration("CxlEventLog", ["informational", "warning", "failure", "fatal"]),
     struct("cxl-inject-general-media-event:args", [
-      PATH,
-      LOG,
-      req("flags", "uint8"),
-      req("dpa", "uint64"),
-      req("descriptor", "uint8"),
-      req("type", "uint8"),
-      req("transaction-type", "uint8"),
-      opt("channel", "uint8"),
-      opt("rank", "uint8"),
+      ...MEDIA_EVENT_MEMBERS,
       opt("device", "uint32"),
       opt("component-id", "str"),
     ]),
     struct("cxl-inject-dram-event:args", [
-      PATH,
-      LOG,
-      req("flags", "uint8"),
-      req("dpa", "uint64"),
-      req("descriptor", "uint8"),
-      req("type", "uint8"),
-      req("transaction-type", "uint8"),
-      opt("channel", "uint8"),
-      opt("rank", "uint8"),
+      ...MEDIA_EVENT_MEMBERS,
       opt("nibble-mask", "uint32"),
       opt("bank-group", "uint8"),
       opt("bank", "uint8"),

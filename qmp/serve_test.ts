@@ -123,3 +123,24 @@ Deno.test("qmpOptions finds every -qmp value", () => {
     "unix:b",
   ]);
 });
+
+Deno.test("serve's own options: --name=value, -h, and clear errors for unknown or valueless options", async () => {
+  let c = capture();
+  assertEquals(await main(["-h"], c.deps), 0);
+  ok(c.out.join("\n").includes("Usage: serve"));
+  c = capture();
+  assertEquals(await main(["--host=maybe", "--", "-qmp", "unix:x"], c.deps), 2);
+  ok(c.err[0]!.includes("unknown host mode 'maybe'"));
+  c = capture();
+  assertEquals(await main(["--bogus", "--", "-qmp", "unix:x"], c.deps), 2);
+  assertEquals(
+    c.err[0],
+    "serve: unknown option '--bogus'; QEMU arguments go after '--' (see --help)",
+  );
+  c = capture();
+  assertEquals(await main(["--profile"], c.deps), 2);
+  ok(c.err[0]!.includes("option '--profile' needs a value"));
+  c = capture();
+  assertEquals(await main(["-M", "q35"], c.deps), 2);
+  ok(c.err[0]!.includes("unknown option '-M'; QEMU arguments go after '--'"));
+});

@@ -18,7 +18,6 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
 import type { Machine } from "../model/machine_types.ts";
 import { formatSocketAddress, parseSocketAddress, type SocketAddressLike } from "./address.ts";
 import { type CommandExtension, QmpSession } from "./session.ts";
@@ -84,10 +83,12 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
   }
   // Bind inside a private directory, restrict the socket, then rename it into
   // place: no moment exists where others could connect.
-  const priv = await Deno.makeTempDir({ dir: dirname(path), prefix: ".qmp-bind-" });
+  const slash = path.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  const priv = await Deno.makeTempDir({ dir, prefix: ".qmp-bind-" });
   try {
     await Deno.chmod(priv, 0o700);
-    const tmp = join(priv, "s");
+    const tmp = `${priv}/s`;
     const listener = Deno.listen({ transport: "unix", path: tmp });
     try {
       await Deno.chmod(tmp, 0o600);

@@ -88,6 +88,12 @@ export interface Type3Device {
 export interface DiscoverOptions {
   /** Type-3 devices the machine declares; discovery waits until that many are enabled. */
   expected: number;
+  /**
+   * Their `-device` ids (empty strings for devices without one): discovery
+   * also waits until `query-pci` maps each non-empty id to a found function,
+   * since bus numbers change while the firmware enumerates.
+   */
+  ids?: readonly string[];
   /** Give up after this many milliseconds. */
   timeoutMs: number;
 }
@@ -107,13 +113,14 @@ export async function discoverType3(
 ): Promise<Type3Device[]> {
   const deadline = Date.now() + options.timeoutMs;
   let state = "the ECAM window is not mapped yet";
+  const wanted = (options.ids ?? []).filter((id) => id !== "");
   for (;;) {
-    const topo = await topology();
+    const before = await topology();
     const hostBridge = await qt.readl(ECAM_PROBE);
     if (hostBridge !== 0 && (hostBridge & 0xffff) !== 0xffff) {
       // Without query-pci's root buses (no QMP), every bus number is a candidate root.
-      const roots = topo.rootBuses.length > 0
-        ? topo.rootBuses
+      const roots = before.rootBuses.length > 0
+        ? before.rootBuses
         : Array.from({ length: 256 }, (_, i) => i);
       const functions = (await walkPci(qt, roots)).filter(isCxlType3);
       state = `${functions.length} of ${options.expected} type-3 devices found`;
@@ -121,19 +128,29 @@ export async function discoverType3(
         const enabled = await Promise.all(
           functions.map(async (f) => ((await configRead32(qt, f, 0x04)) & 0x2) !== 0),
         );
-        if (enabled.every((e) => e)) {
+        // Ids are read after the walk: the firmware may have renumbered the
+        // buses since `before` was taken, and then the addresses disagree.
+        const topo = await topology();
+        const idOf = (f: PciAddress) =>
+          topo.ids.get(formatPciAddress({ bus: f.bus, device: f.device, function: f.function }));
+        const mapped = new Set(functions.map(idOf));
+        const unmapped = wanted.filter((id) => !mapped.has(id));
+        if (unmapped.length > 0) {
+          state += `, query-pci does not yet place ${unmapped.join(", ")} at a found function`;
+        } else if (enabled.every((e) => e)) {
           const out: Type3Device[] = [];
           for (const f of functions) {
             const address = { bus: f.bus, device: f.device, function: f.function };
             out.push({
-              id: topo.ids.get(formatPciAddress(address)) ?? "",
+              id: idOf(address) ?? "",
               address,
               mailbox: await findPrimaryMailbox(qt, address),
             });
           }
           return out;
+        } else {
+          state += ", memory decoding not enabled on all of them";
         }
-        state += ", memory decoding not enabled on all of them";
       }
     }
     if (Date.now() >= deadline) {

@@ -105,7 +105,7 @@ export class QemuInstance implements TargetInstance {
     this.#devices ??= discoverType3(
       this.qtest,
       async () => pciTopology(await this.control.execute("query-pci")),
-      { expected: this.#declared.length, timeoutMs: this.#deviceTimeoutMs },
+      { expected: this.#declared.length, ids: this.#declared, timeoutMs: this.#deviceTimeoutMs },
     ).catch((e) => {
       if (e instanceof TargetTimeoutError && this.#paused) {
         throw new TargetTimeoutError(

@@ -125,3 +125,27 @@ Deno.test({
       assertEquals(regions.sort(), [1, 2]);
     }),
 });
+
+Deno.test({
+  name: "discovery waits until query-pci places every declared id at a found function",
+  ignore: binary === undefined,
+  fn: () =>
+    withQtest(DCD_1X2G, async (qt) => {
+      // The firmware renumbers buses while QEMU starts: the first answers of
+      // query-pci may not know the device at the address the ECAM walk finds.
+      let calls = 0;
+      const topology = () => {
+        calls++;
+        const ids = new Map<string, string>(calls <= 3 ? [] : [["18:00.0", "cxl-vmem0"]]);
+        return Promise.resolve({ rootBuses: [0, 23], ids });
+      };
+      const [dev] = await discoverType3(qt, topology, {
+        expected: 1,
+        ids: ["cxl-vmem0"],
+        timeoutMs: 5000,
+      });
+      assertEquals(dev?.id, "cxl-vmem0");
+      assertEquals(formatPciAddress(dev!.address), "18:00.0");
+      ok(calls > 3, `query-pci was read ${calls} times; expected discovery to wait for the id`);
+    }),
+});

@@ -9,22 +9,9 @@
  * @module
  */
 
+export { type QmpChannel, TargetClosedError, TargetTimeoutError } from "../qmp/channel.ts";
+import type { QmpChannel } from "../qmp/channel.ts";
 import type { HostInterface } from "../model/host_interface.ts";
-import type { QmpObject } from "../model/qmp_value.ts";
-
-/** A bidirectional QMP text channel, after the greeting was read. */
-export interface QmpChannel {
-  /** The greeting the server sent on connect. */
-  readonly greeting: QmpObject;
-  /** Sends text exactly as given (normally one JSON object and a newline). */
-  sendRaw(text: string): Promise<void>;
-  /**
-   * The next message the server sent (a reply, an error or an event), in
-   * wire order. Rejects with {@linkcode TargetTimeoutError} after `timeoutMs`,
-   * and with {@linkcode TargetClosedError} when the peer closed.
-   */
-  receive(timeoutMs: number): Promise<QmpObject>;
-}
 
 /** How a target process ended. */
 export interface TargetExit {
@@ -87,32 +74,6 @@ export interface Target {
    * machine description is invalid.
    */
   start(machine: readonly string[], signal?: AbortSignal): Promise<TargetInstance>;
-}
-
-/** The target did not answer in time. */
-export class TargetTimeoutError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message what did not answer, and within how long
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "TargetTimeoutError";
-  }
-}
-
-/** The peer closed the connection. */
-export class TargetClosedError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message who closed, and why when known
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "TargetClosedError";
-  }
 }
 
 /** The machine did not start; `stderr` is what QEMU (or the model) printed. */

@@ -7,8 +7,7 @@
  * @module
  */
 
-import type { QmpChannel } from "../conformance/target_types.ts";
-import { TargetClosedError, TargetTimeoutError } from "../conformance/target_types.ts";
+import { type QmpChannel, TargetClosedError, TargetTimeoutError } from "./channel.ts";
 import type { QmpErrorBody, QmpObject, QmpResult, QmpValue } from "../model/qmp_value.ts";
 import { formatSocketAddress, parseSocketAddress, type SocketAddressLike } from "./address.ts";
 import { formatJson } from "./json_format.ts";

@@ -14,6 +14,7 @@
  */
 
 export * from "./address.ts";
+export * from "./channel.ts";
 export * from "./client.ts";
 export * from "./extension.ts";
 export * from "./host_accept.ts";

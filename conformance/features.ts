@@ -14,6 +14,7 @@ export const FEATURES: Readonly<Record<string, string>> = {
   "dc-regions-total-size": "cxl-type3 accepts dc-regions-total-size (no backing memdev)",
   "release-status": "cxl-release-dynamic-capacity-status exists",
   "tag-based-release": "removal-policy tag-based is implemented",
+  "tags-in-events": "a QMP tag must be a UUID and is carried in event records and extents",
   "host": "the target can run host mailbox steps",
   "model": "the target is the model (state-query extension commands)",
   "compat-policy": "-compat is accepted",
@@ -37,5 +38,6 @@ export function modelFeatures(profile: Profile): Set<string> {
   if (profile.tagged.lazyDevices) f.add("dc-regions-total-size");
   if (profile.tagged.releaseStatus) f.add("release-status");
   if (profile.tagged.tagBasedRelease) f.add("tag-based-release");
+  if (profile.tagged.tagsInEvents) f.add("tags-in-events");
   return f;
 }

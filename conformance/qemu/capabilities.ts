@@ -9,8 +9,9 @@
  *   `object-add`'s `qom-type` member (or a variant case of its union);
  * - `dc-regions-total-size`: a `cxl-type3` property;
  * - `release-status`: command `cxl-release-dynamic-capacity-status`;
- * - `tag-based-release`: not visible in the schema; derived from a build
- *   recognised as seed-enabled (`memory-backend-tagged` and `release-status`);
+ * - `tag-based-release`, `tags-in-events`: not visible in the schema; derived
+ *   from a build recognised as seed-enabled (`memory-backend-tagged` and
+ *   `release-status`);
  * - `compat-policy`: QEMU 6.0 or later (`-compat`);
  * - `fm-api-dcd`: not visible in QMP; derived from the version (10.2 or
  *   later, where the FM-API DCD opcodes 0x5600-0x5605 exist);
@@ -160,7 +161,10 @@ export function detectCapabilities(
   if (props.has("dc-regions-total-size")) features.add("dc-regions-total-size");
   if (facts.commands.has("cxl-release-dynamic-capacity-status")) features.add("release-status");
   const seed = features.has("memory-backend-tagged") && features.has("release-status");
-  if (seed) features.add("tag-based-release");
+  if (seed) {
+    features.add("tag-based-release");
+    features.add("tags-in-events");
+  }
   if (version.major >= 6) features.add("compat-policy");
   if (version.major > 10 || (version.major === 10 && version.minor >= 2)) {
     features.add("fm-api-dcd");

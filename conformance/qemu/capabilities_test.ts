@@ -105,6 +105,7 @@ Deno.test("a build with tagged backends and release status is the seed profile",
     "memory-backend-tagged",
     "release-status",
     "tag-based-release",
+    "tags-in-events",
   ]);
 });
 

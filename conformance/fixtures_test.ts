@@ -5,8 +5,7 @@
 import { QEMU_10_0, SEED } from "../model/profile.ts";
 import { defineFixtureTests } from "./deno_test.ts";
 import { DEFAULT_EXPECTATIONS_DIR } from "./expectations.ts";
-import { qemuBinary } from "./qemu/args.ts";
-import { resolveBinary } from "./qemu/capabilities.ts";
+import { availableQemu } from "./qemu/test_util.ts";
 import { modelTarget } from "./targets/model.ts";
 import { modelSocketTarget } from "./targets/model_socket.ts";
 import { qemuTarget } from "./targets/qemu.ts";
@@ -22,21 +21,8 @@ await defineFixtureTests({
   expectations: DEFAULT_EXPECTATIONS_DIR,
 });
 
-function qemuPresent(): string | undefined {
-  const path = resolveBinary(qemuBinary());
-  if (path === undefined) return undefined;
-  try {
-    return Deno.statSync(path).isFile ? path : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const binary = qemuPresent();
+const binary = availableQemu("the QEMU conformance run");
 if (binary === undefined) {
-  console.warn(
-    `\n!!! SKIPPING the QEMU conformance run: no QEMU binary '${qemuBinary()}' (set QEMU_BINARY or put qemu-system-x86_64 on PATH)\n`,
-  );
   Deno.test({ name: "qemu fixtures (skipped: QEMU binary absent)", ignore: true, fn() {} });
 } else {
   await defineFixtureTests({

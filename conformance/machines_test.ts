@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_MACHINES_DIR, MachinePresets, parseMachineArgs } from "./machines.ts";
-import { qemuBinary } from "./qemu/args.ts";
-import { resolveBinary } from "./qemu/capabilities.ts";
+import { availableQemu } from "./qemu/test_util.ts";
 import { qemuTarget } from "./targets/qemu.ts";
 
 Deno.test("parseMachineArgs splits each line into option and value, keeping spaces in values", () => {
@@ -41,20 +40,7 @@ Deno.test("MachinePresets resolves inline machines as given", async () => {
   assert.deepEqual(await presets.resolve({ kind: "inline", args: ["-m", "1G"] }), ["-m", "1G"]);
 });
 
-function qemuPath(): string | undefined {
-  const p = resolveBinary(qemuBinary());
-  try {
-    return p !== undefined && Deno.statSync(p).isFile ? p : undefined;
-  } catch {
-    return undefined;
-  }
-}
-const qemu = qemuPath();
-if (qemu === undefined) {
-  console.warn(
-    `\n!!! SKIPPING preset start-up test: no QEMU binary '${qemuBinary()}' (set QEMU_BINARY)\n`,
-  );
-}
+const qemu = availableQemu("the preset start-up test");
 
 Deno.test({
   name: "every non-seed preset starts on the real QEMU and its type-3 devices answer the mailbox",

@@ -6,8 +6,7 @@ import {
   RecordError,
   recordTranscript,
 } from "./record.ts";
-import { qemuBinary } from "./qemu/args.ts";
-import { resolveBinary } from "./qemu/capabilities.ts";
+import { availableQemu } from "./qemu/test_util.ts";
 import { runFixture } from "./runner.ts";
 import { qemuTarget } from "./targets/qemu.ts";
 import { fakeTarget } from "./testdata/fake_target.ts";
@@ -123,20 +122,7 @@ Deno.test("mergeObserved keeps open objects open and masks $ strings", () => {
   assert.equal(maskObserved("$x"), "$$x");
 });
 
-function qemuPath(): string | undefined {
-  const p = resolveBinary(qemuBinary());
-  try {
-    return p !== undefined && Deno.statSync(p).isFile ? p : undefined;
-  } catch {
-    return undefined;
-  }
-}
-const qemu = qemuPath();
-if (qemu === undefined) {
-  console.warn(
-    `\n!!! SKIPPING record-on-QEMU test: no QEMU binary '${qemuBinary()}' (set QEMU_BINARY)\n`,
-  );
-}
+const qemu = availableQemu("the record-on-QEMU test");
 
 Deno.test({
   name: "record takes real QEMU's answers, QMP and host side, and the result passes on QEMU",

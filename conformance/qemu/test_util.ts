@@ -42,25 +42,27 @@ export const TWO_DEVICES: readonly string[] = [
   "cxl-type3,bus=rp1,id=dev-b,num-dc-regions=2,volatile-dc-memdev=vmem1",
 ];
 
-let warned = false;
+const warned = new Set<string>();
 
 /**
- * The QEMU binary when it exists, else undefined after a loud warning (once).
+ * The QEMU binary's resolved path when it exists as a file, else undefined
+ * after a loud warning naming what is skipped (once per `what`).
+ *
+ * @param what the tests that are skipped without QEMU, for the warning
  */
-export function availableQemu(): string | undefined {
+export function availableQemu(what = "QEMU tests"): string | undefined {
   const binary = qemuBinary();
-  if (resolveBinary(binary) !== undefined) {
-    try {
-      Deno.statSync(resolveBinary(binary) as string);
-      return binary;
-    } catch {
-      // fall through
-    }
+  const path = resolveBinary(binary);
+  try {
+    if (path !== undefined && Deno.statSync(path).isFile) return path;
+  } catch {
+    // absent: warn below
   }
-  if (!warned) {
-    warned = true;
+  if (!warned.has(what)) {
+    warned.add(what);
     console.warn(
-      `\n*** SKIPPING QEMU TESTS: no QEMU binary '${binary}' (set QEMU_BINARY to its path) ***\n`,
+      `\n!!! SKIPPING ${what}: no QEMU binary '${binary}' (set QEMU_BINARY or put ` +
+        "qemu-system-x86_64 on PATH)\n",
     );
   }
   return undefined;

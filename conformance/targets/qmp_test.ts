@@ -1,26 +1,11 @@
 import assert from "node:assert/strict";
-import { qemuBinary } from "../qemu/args.ts";
-import { resolveBinary } from "../qemu/capabilities.ts";
+import { availableQemu } from "../qemu/test_util.ts";
 import { loadFixtures } from "../loader.ts";
 import { DEFAULT_MACHINES_DIR, MachinePresets } from "../machines.ts";
 import { runSuite } from "../runner.ts";
 import { qmpTarget } from "./qmp.ts";
 
-function binary(): string | undefined {
-  const p = resolveBinary(qemuBinary());
-  try {
-    return p !== undefined && Deno.statSync(p).isFile ? p : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const qemu = binary();
-if (qemu === undefined) {
-  console.warn(
-    `\n!!! SKIPPING qmp target tests: no QEMU binary '${qemuBinary()}' (set QEMU_BINARY)\n`,
-  );
-}
+const qemu = availableQemu("the qmp target tests");
 
 Deno.test({
   name: "the qmp:ADDR target runs QMP fixtures on a running QEMU and skips what it cannot do",

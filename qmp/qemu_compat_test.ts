@@ -13,6 +13,7 @@ import { QmpSession } from "./session.ts";
 import { FakeMachine } from "./testing/fake_machine.ts";
 import { loadCorpus, showBytes } from "./testing/corpus.ts";
 import { DCD_MACHINE } from "./testing/machines.ts";
+import { RawReader } from "./testing/raw_reader.ts";
 
 // The binary (QEMU_BINARY or qemu-system-x86_64 on PATH); availableQemu() warns
 // loudly, once, when it is absent and the tests below are skipped.
@@ -47,32 +48,21 @@ async function qemuOutput(
   want: number,
 ): Promise<string> {
   const conn = await Deno.connect({ transport: "unix", path });
-  let got = "";
-  const buf = new Uint8Array(1 << 16);
-  const readUntil = async (pred: () => boolean, ms: number) => {
-    const deadline = Date.now() + ms;
-    while (!pred() && Date.now() < deadline) {
-      const t = setTimeout(() => conn.close(), Math.max(1, deadline - Date.now()));
-      const n = await conn.read(buf).catch(() => null);
-      clearTimeout(t);
-      if (n === null) break;
-      got += latin1.decode(buf.subarray(0, n));
-    }
-  };
+  const r = new RawReader(conn);
   try {
-    await readUntil(() => got.endsWith("\r\n"), 5000);
+    await r.readUntil(() => r.text.endsWith("\r\n"), 5000);
     if (negotiate) {
-      got = "";
+      r.clear();
       await conn.write(enc.encode('{"execute":"qmp_capabilities"}\n'));
-      await readUntil(() => got.endsWith("\r\n"), 5000);
+      await r.readUntil(() => r.text.endsWith("\r\n"), 5000);
     }
-    got = "";
+    r.clear();
     await conn.write(input);
     // Wait for as much as the model produced, then a little longer for extra output.
-    await readUntil(() => got.length >= want, 3000);
-    const tail = got.length;
-    await readUntil(() => got.length > tail, want === 0 ? 300 : 60);
-    return got;
+    await r.readUntil(() => r.text.length >= want, 3000);
+    const tail = r.text.length;
+    await r.readUntil(() => r.text.length > tail, want === 0 ? 300 : 60);
+    return r.text;
   } finally {
     try {
       conn.close();
@@ -117,14 +107,12 @@ Deno.test({
     }
     await t.step("greeting bytes", async () => {
       const conn = await Deno.connect({ transport: "unix", path: sock });
-      const buf = new Uint8Array(4096);
-      let greeting = "";
-      while (!greeting.endsWith("\r\n")) {
-        const n = await conn.read(buf);
-        if (n === null) break;
-        greeting += latin1.decode(buf.subarray(0, n));
-      }
-      conn.close();
+      const r = new RawReader(conn);
+      await r.readUntil(() => r.text.endsWith("\r\n"), 5000);
+      const greeting = r.text;
+      try {
+        conn.close();
+      } catch { /* closed by the read timer */ }
       for (const [name, make] of machines()) {
         if (name === "fake machine") continue;
         const out: string[] = [];

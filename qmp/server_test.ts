@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import { QmpClient, QmpCommandError } from "./client.ts";
 import { QmpServer } from "./server.ts";
+import { RawReader } from "./testing/raw_reader.ts";
 import { FakeMachine } from "./testing/fake_machine.ts";
 import { loadCorpus, showBytes } from "./testing/corpus.ts";
 
@@ -207,28 +208,17 @@ Deno.test("the served fake machine answers the QEMU corpus byte-exactly over a s
       const conn = await Deno.connect({ transport: "unix", path: addrs.unix.slice(5) });
       try {
         const want = dec.decode(c.output);
-        let got = "";
-        const buf = new Uint8Array(65536);
-        const readUntil = async (pred: () => boolean, ms: number) => {
-          const deadline = Date.now() + ms;
-          while (!pred() && Date.now() < deadline) {
-            const t = setTimeout(() => conn.close(), Math.max(1, deadline - Date.now()));
-            const n = await conn.read(buf).catch(() => null);
-            clearTimeout(t);
-            if (n === null) break;
-            got += dec.decode(buf.subarray(0, n));
-          }
-        };
-        await readUntil(() => got.endsWith("\r\n"), 1000); // greeting
+        const r = new RawReader(conn);
+        await r.readUntil(() => r.text.endsWith("\r\n"), 1000); // greeting
         if (c.negotiate) {
-          got = "";
+          r.clear();
           await conn.write(new TextEncoder().encode('{"execute":"qmp_capabilities"}\n'));
-          await readUntil(() => got.endsWith("\r\n"), 1000);
+          await r.readUntil(() => r.text.endsWith("\r\n"), 1000);
         }
-        got = "";
+        r.clear();
         await conn.write(c.input);
-        await readUntil(() => got.length >= want.length, want.length === 0 ? 30 : 2000);
-        assertEquals(got, want, `input ${showBytes(c.input)}`);
+        await r.readUntil(() => r.text.length >= want.length, want.length === 0 ? 30 : 2000);
+        assertEquals(r.text, want, `input ${showBytes(c.input)}`);
       } finally {
         try {
           conn.close();

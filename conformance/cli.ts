@@ -110,6 +110,9 @@ Options:
   --profile P        profile for a model target (default seed)
   --qemu PATH        QEMU binary
   --dry-run          show the changes only
+  --alternative SEL  keep what the fixture expects for other releases and add
+                     the observed answer as a per-release alternative, e.g.
+                     --alternative '>=11.1' (see fixtures/FORMAT.md)
   --jobs N           files recorded at once on process targets (default: cores)
   --machines DIR     machine presets (default: fixtures/machines)
   --timeout MS       wait this long for the first message after a request
@@ -119,6 +122,8 @@ Examples:
   record --target qemu fixtures/upstream/foo.qmp
   record --target qemu --dry-run 'fixtures/upstream/*.qmp'
   record --target model --profile seed fixtures/seed/status.qmp
+  record --target qemu --qemu /opt/qemu-11.1/bin/qemu-system-x86_64 \
+         --alternative '>=11.1' fixtures/protocol
 `;
 
 class UsageError extends Error {}
@@ -320,6 +325,7 @@ async function record(argv: string[], io: Io): Promise<number> {
       profile: { type: "string" },
       qemu: { type: "string" },
       "dry-run": { type: "boolean" },
+      alternative: { type: "string" },
       jobs: { type: "string" },
       machines: { type: "string" },
       timeout: { type: "string" },
@@ -369,6 +375,7 @@ async function record(argv: string[], io: Io): Promise<number> {
       const r = await recordTranscript(f.transcript, target, {
         presets,
         ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
+        ...(values.alternative === undefined ? {} : { alternative: values.alternative }),
       });
       if (r.skipped !== undefined) {
         out.push({ err: false, text: `${f.name}: skipped (${r.skipped})\n` });

@@ -67,9 +67,12 @@ Deno.test("conform --profile all runs every profile side by side and filters app
   const v = JSON.parse(r.out);
   assert.deepEqual(v.summaries.map((s: { target: string }) => s.target), [
     "fake[qemu-10.0]",
+    "fake[qemu-10.1]",
+    "fake[qemu-10.2]",
+    "fake[qemu-11.1]",
     "fake[seed]",
   ]);
-  assert.equal(v.results.length, 2);
+  assert.equal(v.results.length, 5);
 });
 
 Deno.test("conform writes a JUnit report to --output", async () => {

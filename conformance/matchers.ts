@@ -22,6 +22,45 @@ export interface Mismatch {
 /** The result of a match: `undefined` when it matched. */
 export type MatchResult = Mismatch | undefined;
 
+/**
+ * Values a fixture takes from the target rather than pinning them, by name:
+ * `"$version.major"`, `"$version.minor"`, `"$version.micro"` and
+ * `"$version.package"` match exactly what the target reports in
+ * `query-version` (see {@linkcode targetValues}).
+ */
+export type TargetValues = Readonly<Record<string, QmpValue>>;
+
+/** The names a `$NAME` target-value matcher may use. */
+export const TARGET_VALUE_NAMES: readonly string[] = [
+  "version.major",
+  "version.minor",
+  "version.micro",
+  "version.package",
+];
+
+/**
+ * The target values of a reported version.
+ *
+ * @example
+ * ```ts
+ * import { match, targetValues } from "./matchers.ts";
+ * const values = targetValues({ major: 11, minor: 1, micro: 3, package: "Debian 1:11.1.3+ds-2~bpo13+1" });
+ * if (match({ micro: "$version.micro" }, { micro: 3 }, "$", values) !== undefined) throw new Error();
+ * ```
+ */
+export function targetValues(
+  version: { major: number; minor: number; micro: number; package: string },
+): TargetValues {
+  return {
+    "version.major": version.major,
+    "version.minor": version.minor,
+    "version.micro": version.micro,
+    "version.package": version.package,
+  };
+}
+
+const NO_VALUES: TargetValues = {};
+
 function isObject(v: QmpValue | undefined): v is QmpObject {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
@@ -82,9 +121,25 @@ function anchored(re: string): RegExp {
  * if (m !== undefined) throw new Error(m.path);
  * ```
  */
-export function match(expected: QmpValue, actual: QmpValue | undefined, path = "$"): MatchResult {
+export function match(
+  expected: QmpValue,
+  actual: QmpValue | undefined,
+  path = "$",
+  values: TargetValues = NO_VALUES,
+): MatchResult {
   if (typeof expected === "string" && expected.startsWith("$")) {
-    if (expected.startsWith("$$")) return literal(expected.slice(1), actual, path);
+    if (expected.startsWith("$$")) return literal(expected.slice(1), actual, path, values);
+    const name = expected.slice(1);
+    if (TARGET_VALUE_NAMES.includes(name)) {
+      const want = values[name];
+      if (want === undefined) {
+        return { path, expected: `the target's ${name} (not known here)`, actual: show(actual) };
+      }
+      const m = literal(want, actual, path, values);
+      return m === undefined
+        ? undefined
+        : { ...m, expected: `${show(want)} (the target's ${name})` };
+    }
     switch (expected) {
       case "$any":
         return actual === undefined
@@ -111,7 +166,9 @@ export function match(expected: QmpValue, actual: QmpValue | undefined, path = "
         throw new SyntaxError(
           `unknown matcher ${
             JSON.stringify(expected)
-          } at ${path}: expected $any, $timestamp, $number, $string, or "$$..." for a literal string starting with '$'`,
+          } at ${path}: expected $any, $timestamp, $number, $string, ${
+            TARGET_VALUE_NAMES.map((n) => "$" + n).join(", ")
+          }, or "$$..." for a literal string starting with '$'`,
         );
     }
   }
@@ -134,13 +191,18 @@ export function match(expected: QmpValue, actual: QmpValue | undefined, path = "
       if (!Array.isArray(actual)) {
         return { path, expected: `an array (any order) of ${items.length}`, actual: show(actual) };
       }
-      return matchUnordered(items, actual, path);
+      return matchUnordered(items, actual, path, values);
     }
   }
-  return literal(expected, actual, path);
+  return literal(expected, actual, path, values);
 }
 
-function literal(expected: QmpValue, actual: QmpValue | undefined, path: string): MatchResult {
+function literal(
+  expected: QmpValue,
+  actual: QmpValue | undefined,
+  path: string,
+  values: TargetValues,
+): MatchResult {
   if (actual === undefined) return { path, expected: show(expected), actual: "(absent)" };
   if (typeof expected === "number" || typeof expected === "bigint") {
     return (typeof actual === "number" || typeof actual === "bigint") && numEq(expected, actual)
@@ -158,7 +220,7 @@ function literal(expected: QmpValue, actual: QmpValue | undefined, path: string)
     }
     const n = Math.min(expected.length, actual.length);
     for (let k = 0; k < n; k++) {
-      const m = match(expected[k]!, actual[k]!, `${path}[${k}]`);
+      const m = match(expected[k]!, actual[k]!, `${path}[${k}]`, values);
       if (m !== undefined) return m;
     }
     if (expected.length !== actual.length) {
@@ -178,6 +240,7 @@ function literal(expected: QmpValue, actual: QmpValue | undefined, path: string)
       expected[k]!,
       Object.hasOwn(actual, k) ? actual[k]! : undefined,
       memberPath(path, k),
+      values,
     );
     if (m !== undefined) return m;
   }
@@ -206,6 +269,7 @@ export function matchUnordered(
   expected: readonly QmpValue[],
   actual: readonly QmpValue[],
   path = "$",
+  values: TargetValues = NO_VALUES,
 ): MatchResult {
   if (expected.length !== actual.length) {
     return {
@@ -215,7 +279,9 @@ export function matchUnordered(
     };
   }
   const n = expected.length;
-  const ok: boolean[][] = expected.map((e) => actual.map((a) => match(e, a) === undefined));
+  const ok: boolean[][] = expected.map((e) =>
+    actual.map((a) => match(e, a, "$", values) === undefined)
+  );
   const owner = new Array<number>(n).fill(-1); // actual index -> expected index
   const tryAssign = (e: number, seen: boolean[]): boolean => {
     for (let a = 0; a < n; a++) {
@@ -232,7 +298,7 @@ export function matchUnordered(
     if (!tryAssign(e, new Array<boolean>(n).fill(false))) {
       // Report against the closest candidate: the first unowned actual element.
       const free = owner.findIndex((o) => o === -1);
-      const detail = match(expected[e]!, actual[free === -1 ? 0 : free]!, `${path}[?]`);
+      const detail = match(expected[e]!, actual[free === -1 ? 0 : free]!, `${path}[?]`, values);
       return {
         path: detail?.path ?? `${path}[?]`,
         expected: `an element matching ${show(expected[e]!)}` +

@@ -12,9 +12,12 @@ import type { QmpObject, QmpValue } from "../model/qmp_value.ts";
 import { decodeHostReply, encodeHostRequest } from "./host/codec.ts";
 import { MachinePresets } from "./machines.ts";
 import { DEFAULT_MACHINES_DIR } from "./machines.ts";
-import { match, matchUnordered } from "./matchers.ts";
+import { match, matchUnordered, type TargetValues } from "./matchers.ts";
 import { skipReason } from "./runner.ts";
-import { alternativeFor, escapeText } from "./transcript/parse.ts";
+import { alternativeFor, escapeText, FEATURE_NAMES } from "./transcript/parse.ts";
+import { parseSelector, type Selector, selectorMatches } from "./transcript/selector.ts";
+import { targetContext } from "./target_context.ts";
+import type { Alternative } from "./transcript/types.ts";
 import { formatJsonForTranscript } from "./transcript/json.ts";
 import type { Step, Transcript } from "./transcript/types.ts";
 import {
@@ -36,6 +39,15 @@ export interface RecordOptions {
   quietMs?: number;
   /** Line width for recorded JSON before it is pretty-printed (default 100). */
   width?: number;
+  /**
+   * Record a release difference as data: where the target's answer differs
+   * from the expectation that applies to it, keep that expectation for the
+   * other targets and insert the observed answer as a new alternative with
+   * this selector (e.g. `>=11.1`) just before it. An alternative that already
+   * has this selector is rewritten in place. The selector must select the
+   * target being recorded.
+   */
+  alternative?: string;
 }
 
 /** One replaced range of lines. */
@@ -133,8 +145,9 @@ export function mergeObserved(
   expected: QmpValue | undefined,
   actual: QmpValue,
   top = true,
+  values: TargetValues = {},
 ): QmpValue {
-  if (expected !== undefined && match(expected, actual) === undefined) return expected;
+  if (expected !== undefined && match(expected, actual, "$", values) === undefined) return expected;
   if (expected === undefined || isMatcherForm(expected)) return maskObserved(actual, top);
   if (isObject(expected) && isObject(actual)) {
     const out: QmpObject = {};
@@ -153,7 +166,7 @@ export function mergeObserved(
           k,
           top && k === "timestamp" && "event" in actual
             ? "$timestamp"
-            : mergeObserved(expected[k], actual[k]!, false),
+            : mergeObserved(expected[k], actual[k]!, false, values),
         );
       } else if (!open) {
         set(
@@ -167,7 +180,7 @@ export function mergeObserved(
     return out;
   }
   if (Array.isArray(expected) && Array.isArray(actual) && expected.length === actual.length) {
-    return actual.map((a, k) => mergeObserved(expected[k], a, false));
+    return actual.map((a, k) => mergeObserved(expected[k], a, false, values));
   }
   return maskObserved(actual, top);
 }
@@ -250,6 +263,37 @@ export async function recordTranscript(
     };
   }
   const profile = caps.profile;
+  const ctx = targetContext(caps);
+  const values: TargetValues = ctx.values;
+  let newAlt: Selector | undefined;
+  if (options.alternative !== undefined) {
+    try {
+      newAlt = parseSelector(options.alternative, FEATURE_NAMES);
+    } catch (e) {
+      throw new RecordError(`--alternative: ${(e as Error).message}`);
+    }
+    if (!selectorMatches(newAlt, ctx)) {
+      throw new RecordError(
+        `--alternative [${newAlt.text}] does not select the target being recorded (${profile}, release ${ctx.release.major}.${ctx.release.minor}): expected a selector that includes it, e.g. [>=${ctx.release.major}.${ctx.release.minor}]`,
+      );
+    }
+  }
+  /**
+   * The edit that writes `body` (lines after the marker) for an alternative
+   * that did not match: in place, or as a new alternative before it.
+   */
+  const rewrite = <T>(
+    alt: Alternative<T>,
+    word: "<-" | "<=",
+    body: (marker: string) => string[],
+  ) => {
+    if (newAlt === undefined || alt.when?.text === newAlt.text) {
+      const marker = markerOf(t.lines[alt.line - 1]!);
+      edits.push({ line: alt.line, count: alt.endLine - alt.line + 1, lines: body(marker) });
+    } else {
+      edits.push({ line: alt.line, count: 0, lines: body(`${word}[${newAlt.text}]`) });
+    }
+  };
   const edits: RecordEdit[] = [];
   const warnings: string[] = [];
   const finish = (): RecordResult => {
@@ -275,6 +319,11 @@ export async function recordTranscript(
       );
     }
     if (startup.kind === "startup-error" && startup.text !== text) {
+      if (options.alternative !== undefined) {
+        throw new RecordError(
+          `${t.file}:${startup.line}: the start-up error differs on ${caps.profile} and '!startup-error' takes no alternatives; edit it by hand`,
+        );
+      }
       edits.push({ line: startup.line, count: 1, lines: [`!startup-error ${escapeText(text)}`] });
     }
     return finish();
@@ -334,7 +383,7 @@ export async function recordTranscript(
           break;
         }
         const dec = decodeHostReply(req.command, reply);
-        const alt = alternativeFor(req.alternatives, profile);
+        const alt = alternativeFor(req.alternatives, ctx);
         if (alt === undefined) {
           if (req.alternatives.length === 0) {
             edits.push({
@@ -347,14 +396,16 @@ export async function recordTranscript(
         }
         const rcSame = alt.expect.rc === reply.rc;
         const outSame = alt.expect.output === undefined ||
-          match(alt.expect.output, dec.output) === undefined;
+          match(alt.expect.output, dec.output, "$", values) === undefined;
         if (rcSame && outSame) continue;
-        const marker = markerOf(t.lines[alt.line - 1]!);
         const rcText = rcSame ? alt.expect.rcText : dec.rc;
-        const lines = alt.expect.output === undefined
-          ? [`${marker} ${rcText}`]
-          : jsonLines(`${marker} ${rcText}`, mergeObserved(alt.expect.output, dec.output), width);
-        edits.push({ line: alt.line, count: alt.endLine - alt.line + 1, lines });
+        const output = alt.expect.output;
+        rewrite(alt, "<=", (marker) =>
+          output === undefined ? [`${marker} ${rcText}`] : jsonLines(
+            `${marker} ${rcText}`,
+            mergeObserved(output, dec.output, true, values),
+            width,
+          ));
         continue;
       }
       if (req !== undefined) {
@@ -364,7 +415,7 @@ export async function recordTranscript(
       // How many messages the transcript expects here for this profile.
       let n = 0;
       for (const s of ex.expects) {
-        if (s.kind === "expect") n += alternativeFor(s.alternatives, profile) === undefined ? 0 : 1;
+        if (s.kind === "expect") n += alternativeFor(s.alternatives, ctx) === undefined ? 0 : 1;
         else if (s.kind === "expect-set") n += s.values.length;
       }
       const { msgs, closed } = await collect(n);
@@ -385,20 +436,24 @@ export async function recordTranscript(
         let k = 0;
         for (const s of ex.expects) {
           if (s.kind === "expect") {
-            const alt = alternativeFor(s.alternatives, profile);
+            const alt = alternativeFor(s.alternatives, ctx);
             if (alt === undefined) continue;
             const got = msgs[k++]!;
-            if (match(alt.expect, got) === undefined) continue;
-            const marker = markerOf(t.lines[alt.line - 1]!);
-            edits.push({
-              line: alt.line,
-              count: alt.endLine - alt.line + 1,
-              lines: jsonLines(marker, mergeObserved(alt.expect, got), width),
-            });
+            if (match(alt.expect, got, "$", values) === undefined) continue;
+            rewrite(
+              alt,
+              "<-",
+              (marker) => jsonLines(marker, mergeObserved(alt.expect, got, true, values), width),
+            );
           } else if (s.kind === "expect-set") {
             const got = msgs.slice(k, k + s.values.length);
             k += s.values.length;
-            if (matchUnordered(s.values, got) === undefined) continue;
+            if (matchUnordered(s.values, got, "$", values) === undefined) continue;
+            if (newAlt !== undefined) {
+              throw new RecordError(
+                `${t.file}:${s.line}: ${profile} sent a different set of messages here, and '<-*' takes no alternatives; edit it by hand`,
+              );
+            }
             edits.push({
               line: s.line,
               count: s.endLine - s.line + 1,
@@ -407,12 +462,18 @@ export async function recordTranscript(
           }
         }
       } else {
-        const perProfile = ex.expects.find((s) =>
-          s.kind === "expect" && s.alternatives.some((a) => a.profiles !== undefined)
+        const perRelease = ex.expects.find((s) =>
+          s.kind === "expect" && s.alternatives.some((a) => a.when !== undefined)
         );
-        if (perProfile !== undefined) {
+        if (perRelease !== undefined || newAlt !== undefined) {
           throw new RecordError(
-            `${t.file}:${perProfile.line}: ${profile} sent ${msgs.length} message(s) where the transcript expects ${n}, and this block has per-profile alternatives; edit it by hand`,
+            `${t.file}:${
+              (perRelease ?? ex.expects[0] ?? req)?.line ?? 1
+            }: ${profile} sent ${msgs.length} message(s) where the transcript expects ${n}${
+              perRelease !== undefined
+                ? ", and this block has per-release alternatives"
+                : ", and alternatives stand for one message each"
+            }; edit it by hand`,
           );
         }
         const newLines: string[] = [];
@@ -424,7 +485,7 @@ export async function recordTranscript(
           else if (s.kind === "expect-set") oldValues.push(...s.values);
         }
         msgs.forEach((m, k) =>
-          newLines.push(...jsonLines("<-", mergeObserved(oldValues[k], m), width))
+          newLines.push(...jsonLines("<-", mergeObserved(oldValues[k], m, true, values), width))
         );
         if (ex.expects.length === 0) {
           edits.push({ line: (req?.endLine ?? 0) + 1, count: 0, lines: newLines });

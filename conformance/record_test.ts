@@ -89,8 +89,8 @@ Deno.test("record rewrites host expectations with the decoded output and rc name
   );
 });
 
-Deno.test("record refuses to guess when per-profile alternatives change count", async () => {
-  const text = '# title: r\n-> {"execute": "x"}\n<-[seed] {"return": 1}\n<- {"return": 2}\n';
+Deno.test("record refuses to guess when per-release alternatives change count", async () => {
+  const text = '# title: r\n-> {"execute": "x"}\n<-[>=10.1] {"return": 1}\n<- {"return": 2}\n';
   const t = fakeTarget({ respond: () => [{ return: 1 }, { return: 2 }] });
   await assert.rejects(
     () => recordTranscript(parseTranscript(text, "r.qmp"), t, { quietMs: 20 }),
@@ -157,11 +157,35 @@ Deno.test({
   },
 });
 
-Deno.test("record does not run a transcript that does not apply to the target's profile", async () => {
-  const text = '# title: r\n# profiles: qemu-10.0\n-> {"execute": "x"}\n<- {"return": 1}\n';
+Deno.test("record does not run a transcript that pins the absence of a feature the target has", async () => {
+  const text = '# title: r\n# requires: !dcd\n-> {"execute": "x"}\n<- {"return": 1}\n';
   const t = fakeTarget({ profile: "seed", respond: () => [{ return: 2 }] });
   const r = await recordTranscript(parseTranscript(text, "r.qmp"), t);
-  assert.match(r.skipped!, /profile seed is not among/);
+  assert.match(r.skipped!, /pins behaviour without dcd/);
   assert.equal(r.text, text);
   assert.equal(t.stats.started, 0);
+});
+
+Deno.test("record --alternative keeps the other releases' expectation and inserts the target's answer before it", async () => {
+  const text =
+    '# title: r\n-> {"execute": "x"}\n<- {"return": 1}\n=> d get-timestamp {}\n<= SUCCESS {"timestamp": 1}\n';
+  const t = fakeTarget({
+    release: { major: 11, minor: 1 },
+    respond: () => [{ return: 2 }],
+    mailbox: () => ({ rc: 0, payload: new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]) }),
+  });
+  const r = await recordTranscript(parseTranscript(text, "r.qmp"), t, { alternative: ">=11.1" });
+  assert.equal(
+    r.text,
+    '# title: r\n-> {"execute": "x"}\n<-[>=11.1] {"return": 2}\n<- {"return": 1}\n=> d get-timestamp {}\n<= SUCCESS {"timestamp": 1}\n',
+  );
+  // Recording again on the same release changes nothing: the new alternative applies and matches.
+  const again = await recordTranscript(parseTranscript(r.text, "r.qmp"), t, {
+    alternative: ">=11.1",
+  });
+  assert.equal(again.edits.length, 0);
+  await assert.rejects(
+    () => recordTranscript(parseTranscript(text, "r.qmp"), t, { alternative: "10.0" }),
+    (e) => e instanceof RecordError && /does not select the target being recorded/.test(e.message),
+  );
 });

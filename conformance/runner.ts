@@ -14,6 +14,7 @@ import type { FixtureFile } from "./loader.ts";
 import { MachinePresets } from "./machines.ts";
 import { DEFAULT_MACHINES_DIR } from "./machines.ts";
 import { alternativeFor } from "./transcript/parse.ts";
+import { type TargetContext, targetContext } from "./target_context.ts";
 import { formatJsonForTranscript, stringifyJson } from "./transcript/json.ts";
 import type { Step, Transcript } from "./transcript/types.ts";
 import {
@@ -112,13 +113,14 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Why a fixture does not apply to a target with these capabilities, if it does not. */
 export function skipReason(t: Transcript, caps: TargetCapabilities): string | undefined {
   if (caps.skip !== undefined) return caps.skip;
-  // Missing features first: "this build has no memory-backend-tagged" is the
-  // reason a QEMU developer needs, before "the profile does not apply".
-  const missing = t.header.requires.filter((f) => !caps.features.has(f));
+  const missing = t.header.requires.filter((f) => !f.startsWith("!") && !caps.features.has(f));
   if (missing.length > 0) return `target lacks required feature(s): ${missing.join(", ")}`;
-  const profiles = t.header.profiles;
-  if (profiles !== undefined && !profiles.includes(caps.profile)) {
-    return `profile ${caps.profile} is not among the fixture's profiles (${profiles.join(", ")})`;
+  const present = t.header.requires.filter((f) =>
+    f.startsWith("!") && caps.features.has(f.slice(1))
+  )
+    .map((f) => f.slice(1));
+  if (present.length > 0) {
+    return `the fixture pins behaviour without ${present.join(", ")}, which the target has`;
   }
   if (!caps.hostSide && t.steps.some((s) => s.kind === "host")) {
     return "the fixture has host (mailbox) steps and the target cannot run them";
@@ -243,7 +245,7 @@ export async function runFixture(
           actual: "(started)",
         });
       }
-      await runSteps(t, instance, caps.profile, {
+      await runSteps(t, instance, targetContext(caps), {
         ...options,
         ...(caps.quietMs === undefined || options.noneWindowMs !== undefined
           ? {}
@@ -296,7 +298,7 @@ export async function runFixture(
 async function runSteps(
   t: Transcript,
   instance: TargetInstance,
-  profile: string,
+  ctx: TargetContext,
   options: RunFixtureOptions,
 ): Promise<void> {
   const stepMs = options.stepTimeoutMs ?? t.header.timeoutMs;
@@ -337,10 +339,10 @@ async function runSteps(
         }
         break;
       case "expect": {
-        const alt = alternativeFor(step.alternatives, profile);
+        const alt = alternativeFor(step.alternatives, ctx);
         if (alt === undefined) break;
         const got = await receiveOrFail(inbox, stepMs, alt.line, request, show(alt.expect));
-        const m = match(alt.expect, got);
+        const m = match(alt.expect, got, "$", ctx.values);
         if (m !== undefined) {
           throw new StepError({
             line: alt.line,
@@ -358,7 +360,7 @@ async function runSteps(
         for (let k = 0; k < step.values.length; k++) {
           got.push(await receiveOrFail(inbox, stepMs, step.line, request, show(step.values)));
         }
-        const m = matchUnordered(step.values, got);
+        const m = matchUnordered(step.values, got, "$", ctx.values);
         if (m !== undefined) {
           throw new StepError({
             line: step.line,
@@ -388,7 +390,7 @@ async function runSteps(
       }
       case "host":
         request = `=> ${step.device} ${step.command} ${stringifyJson(step.input)}`;
-        await runHostStep(step, instance, profile, stepMs, request);
+        await runHostStep(step, instance, ctx, stepMs, request);
         break;
       case "startup-error":
         break;
@@ -431,7 +433,7 @@ async function receiveOrFail(
 async function runHostStep(
   step: Extract<Step, { kind: "host" }>,
   instance: TargetInstance,
-  profile: string,
+  ctx: TargetContext,
   ms: number,
   request: string,
 ): Promise<void> {
@@ -455,7 +457,7 @@ async function runHostStep(
       request,
     }, !(e instanceof TargetTimeoutError));
   }
-  const alt = alternativeFor(step.alternatives, profile);
+  const alt = alternativeFor(step.alternatives, ctx);
   if (alt === undefined) return;
   const decoded = decodeHostReply(step.command, reply);
   const exp = alt.expect;
@@ -471,7 +473,7 @@ async function runHostStep(
     });
   }
   if (exp.output !== undefined) {
-    const m = match(exp.output, decoded.output);
+    const m = match(exp.output, decoded.output, "$", ctx.values);
     if (m !== undefined) {
       throw new StepError({
         line: alt.line,

@@ -39,32 +39,60 @@ Deno.test("a failed step reports file, line, request, expected, actual and a dif
   assert.match(f.diff!, /first difference at \$\.return\.status/);
 });
 
-Deno.test("per-profile alternatives pick the target's profile", async () => {
+Deno.test("per-release alternatives pick the target's release line, feature alternatives its features", async () => {
   const text = `# title: alt
 -> {"execute": "x"}
-<-[seed] {"return": 1}
+<-[tag-based-release] {"return": 3}
+<-[>=10.1] {"return": 1}
 <- {"return": 2}
 `;
-  const seed = fakeTarget({ profile: "seed", respond: () => [{ return: 1 }] });
-  const other = fakeTarget({ profile: "qemu-10.0", respond: () => [{ return: 2 }] });
+  const newer = fakeTarget({ release: { major: 11, minor: 1 }, respond: () => [{ return: 1 }] });
+  const older = fakeTarget({ release: { major: 10, minor: 0 }, respond: () => [{ return: 2 }] });
+  const seed = fakeTarget({
+    release: { major: 11, minor: 1 },
+    features: ["dcd", "tag-based-release"],
+    respond: () => [{ return: 3 }],
+  });
+  assert.equal((await runFixture(fx("a.qmp", text), newer, "n")).outcome, "passed");
+  assert.equal((await runFixture(fx("a.qmp", text), older, "o")).outcome, "passed");
   assert.equal((await runFixture(fx("a.qmp", text), seed, "s")).outcome, "passed");
-  assert.equal((await runFixture(fx("a.qmp", text), other, "o")).outcome, "passed");
+  // The same answer on the wrong release fails: the alternatives assert exact values.
+  const wrong = fakeTarget({ release: { major: 10, minor: 0 }, respond: () => [{ return: 1 }] });
+  assert.equal((await runFixture(fx("a.qmp", text), wrong, "w")).outcome, "failed");
 });
 
-Deno.test("a profile without an alternative expects nothing at that position, a bare default applies to all others", async () => {
+Deno.test("$version matchers take the target's reported version", async () => {
+  const text = `# title: v
+-> {"execute": "query-version"}
+<- {"return": {"qemu": {"major": "$version.major", "minor": "$version.minor", "micro": "$version.micro"}, "package": "$version.package"}}
+`;
+  const ok = fakeTarget({
+    release: { major: 11, minor: 1 },
+    respond: () => [{ return: { qemu: { major: 11, minor: 1, micro: 2 }, package: "fake" } }],
+  });
+  assert.equal((await runFixture(fx("a.qmp", text), ok, "ok")).outcome, "passed");
+  const bad = fakeTarget({
+    release: { major: 11, minor: 1 },
+    respond: () => [{ return: { qemu: { major: 11, minor: 1, micro: 3 }, package: "fake" } }],
+  });
+  const r = await runFixture(fx("a.qmp", text), bad, "bad");
+  assert.equal(r.outcome, "failed");
+  assert.match(r.failure!.diff!, /the target's version\.micro/);
+});
+
+Deno.test("a release without an alternative expects nothing at that position, a bare default applies to all others", async () => {
   const text = `# title: alt
 -> {"execute": "x"}
-<-[seed] {"event": "X", "timestamp": "$timestamp"}
+<-[>=11.1] {"event": "X", "timestamp": "$timestamp"}
 <- {"return": 2}
 `;
   const withoutDefault = `# title: alt
 -> {"execute": "x"}
-<-[seed] {"event": "X", "timestamp": "$timestamp"}
+<-[>=11.1] {"event": "X", "timestamp": "$timestamp"}
 -> {"execute": "y"}
 <- {"return": 2}
 `;
   const other = fakeTarget({
-    profile: "qemu-10.0",
     respond: (l) => l.includes('"y"') ? [{ return: 2 }] : [],
   });
   assert.equal((await runFixture(fx("a.qmp", withoutDefault), other, "o")).outcome, "passed");
@@ -73,11 +101,11 @@ Deno.test("a profile without an alternative expects nothing at that position, a 
   assert.equal(r.failure!.line, 4);
 });
 
-Deno.test("fixtures outside the target's profiles or features are skipped with the reason", async () => {
+Deno.test("fixtures that need a feature the target lacks, or pin its absence, are skipped with the reason", async () => {
   const t = fakeTarget({ profile: "qemu-10.0", features: ["dcd"] });
-  const a = await runFixture(fx("a.qmp", "# title: x\n# profiles: seed\n-> {}\n"), t, "f");
+  const a = await runFixture(fx("a.qmp", "# title: x\n# requires: !dcd\n-> {}\n"), t, "f");
   assert.equal(a.outcome, "skipped");
-  assert.match(a.reason!, /profile qemu-10\.0 is not among the fixture's profiles \(seed\)/);
+  assert.match(a.reason!, /pins behaviour without dcd, which the target has/);
   const b = await runFixture(
     fx("b.qmp", "# title: x\n# requires: release-status\n-> {}\n"),
     t,

@@ -12,6 +12,19 @@
 export { type QmpChannel, TargetClosedError, TargetTimeoutError } from "../qmp/channel.ts";
 import type { QmpChannel } from "../qmp/channel.ts";
 import type { HostInterface } from "../model/host_interface.ts";
+import type { ReleaseLine } from "./transcript/selector.ts";
+
+/** The version a target reports (`query-version`). */
+export interface ReportedVersion {
+  /** Major version. */
+  major: number;
+  /** Minor version. */
+  minor: number;
+  /** Micro version (50 and up on a development tree). */
+  micro: number;
+  /** The package string (e.g. `Debian 1:11.1.3+ds-2~bpo13+1`, or `""`). */
+  package: string;
+}
 
 /** How a target process ended. */
 export interface TargetExit {
@@ -43,8 +56,21 @@ export interface TargetCapabilities {
   commands: ReadonlySet<string>;
   /** Feature names (see conformance/features). */
   features: ReadonlySet<string>;
-  /** Profile whose expectations apply (`qemu-10.0`, `seed`, ...). */
+  /** Profile whose expectations apply (`qemu-10.0`, `qemu-11.1`, `seed`, ...). */
   profile: string;
+  /**
+   * The release line of that profile: what per-release alternatives
+   * (`<-[>=10.1]`) are evaluated against.
+   */
+  release: ReleaseLine;
+  /** The version the target reports; `$version.*` matchers take their values from it. */
+  version: ReportedVersion;
+  /**
+   * Why this profile was chosen, in one line (e.g. "QEMU 10.1.50 is a
+   * development tree after 10.1: judged as qemu-10.1"). Set whenever the
+   * choice is not an exact release line match, so the report can say it loudly.
+   */
+  profileNote?: string;
   /** Whether host-side (mailbox) steps can run. */
   hostSide: boolean;
   /**

@@ -81,7 +81,11 @@ class ModelMachine implements Machine {
     this.profile = options.profile ?? DEFAULT_PROFILE;
     this.#clock = options.clock ?? defaultClock;
     const cmd = parseCommandLine(args, this.profile);
-    this.#topology = buildTopology(cmd, { profile: this.profile, clock: this.#clock });
+    this.#topology = buildTopology(cmd, {
+      profile: this.profile,
+      clock: this.#clock,
+      ...(options.extraMonitors === undefined ? {} : { extraMonitors: options.extraMonitors }),
+    });
     this.notices = cmd.notices;
     this.#status = cmd.startPaused ? "prelaunch" : "running";
     this.#rejectUnstable = cmd.rejectUnstable;
@@ -286,6 +290,8 @@ class ModelMachine implements Machine {
       const id = str(a, "id");
       const b = this.#topology.backends.get(id);
       if (b === undefined) return generic(`object '${id}' not found`);
+      const mapped = this.profile.qom.mappedBackendDeleteError;
+      if (b.usedBy !== undefined && mapped !== undefined) return generic(mapped.replace("%s", id));
       if (b.inUse) return generic(`object '${id}' is in use, can not be deleted`);
       this.#topology.backends.delete(id);
       this.#topology.objects.remove(id);

@@ -15,6 +15,14 @@ export interface MachineOptions {
   profile?: Profile;
   /** Wall clock in nanoseconds since the Unix epoch (default: `Date.now()` based). */
   clock?: () => bigint;
+  /**
+   * QMP monitors the embedding program serves beyond the command line's
+   * `-qmp` options (default 0). Where a release lists monitors as QOM objects
+   * (11.1), they appear as `/objects/compat_monitorN`. The conformance targets
+   * pass 2: the QEMU target gives QEMU two monitors (the fixture's and a
+   * private control monitor), and the model targets mirror that.
+   */
+  extraMonitors?: number;
 }
 
 /** How a command is run. */

@@ -151,6 +151,8 @@ const TYPE3_OTHER = new Set([
 export interface BuildOptions {
   readonly profile: Profile;
   readonly clock: () => bigint;
+  /** QMP monitors beyond the command line's own (see MachineOptions.extraMonitors). */
+  readonly extraMonitors?: number;
 }
 
 /**
@@ -164,8 +166,11 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
   const root = new QomNode("", "container");
   root.add(new QomNode("chardevs", "container"));
   const objects = root.add(new QomNode("objects", "container"));
-  const machine = root.add(new QomNode("machine", machineQomType(cmd.machineType)));
+  const machine = root.add(
+    new QomNode("machine", machineQomType(cmd.machineType, profile.qom.machineTypeVersion)),
+  );
   root.add(new QomNode("backend", "container"));
+  for (const c of profile.qom.extraRootContainers) root.add(new QomNode(c, "container"));
   const peripheral = machine.add(new QomNode("peripheral", "container"));
   const anon = machine.add(new QomNode("peripheral-anon", "container"));
   const unattached = machine.add(new QomNode("unattached", "container"));
@@ -176,7 +181,15 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
   const ram = new Backend({ id: "pc.ram", qomType: "memory-backend-ram", size: cmd.ramSize });
   ram.usedBy = { device: "machine", property: "memory-backend" };
   backends.add(ram);
-  for (const b of backends.list()) objects.add(backendNode(b));
+  for (const b of backends.list()) {
+    if (b.id === "pc.ram" && profile.qom.monitorsInObjects) {
+      // QEMU creates the monitors after the -object backends, before the machine's RAM.
+      for (let k = 0; k < cmd.monitors + (options.extraMonitors ?? 0); k++) {
+        objects.add(new QomNode(`compat_monitor${k}`, "monitor-qmp"));
+      }
+    }
+    objects.add(backendNode(b));
+  }
 
   const windowBase = fixedWindowBase(cmd.machineType, cmd.ramSize, cmd.maxMem, cmd.slots);
   const windows: FixedWindow[] = [];
@@ -233,9 +246,9 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
   return { root, objects, backends, type3, windows };
 }
 
-function machineQomType(type: string): string {
-  if (type === "q35") return "pc-q35-10.0-machine";
-  if (type === "pc") return "pc-i440fx-10.0-machine";
+function machineQomType(type: string, version: string): string {
+  if (type === "q35") return `pc-q35-${version}-machine`;
+  if (type === "pc") return `pc-i440fx-${version}-machine`;
   return `${type}-machine`;
 }
 

@@ -1,21 +1,16 @@
 /**
- * Runs QMP command lists on the real QEMU binary (over `-qmp stdio`, no
- * sockets) and on the model, and checks that every reply and event is the
- * same (timestamps aside). Skips loudly when the binary is absent;
- * QEMU_BINARY overrides the default `qemu-system-x86_64`.
+ * Runs QMP command lists on each real QEMU build (over `-qmp stdio`, no
+ * sockets; every binary in CXL_DCD_QEMU_BUILDS, else QEMU_BINARY or
+ * qemu-system-x86_64 on PATH) and on the model under the profile the runner
+ * picks for that build, and checks that every reply and event is the same
+ * (timestamps aside). Skips loudly when no build is there.
  */
-import { availableQemu } from "../qemu/test_util.ts";
+import { qemuBuilds } from "../qemu/test_util.ts";
 import { deepStrictEqual } from "node:assert";
 import { createMachine } from "../../model/machine.ts";
-import { QEMU_10_0 } from "../../model/profile.ts";
+import type { Profile } from "../../model/profile.ts";
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import { DCD_1X2G, MIXED } from "../../model/test_machines.ts";
-
-// The binary (QEMU_BINARY or qemu-system-x86_64 on PATH); availableQemu() warns
-// loudly, once, when it is absent and the tests below are skipped.
-const BINARY = availableQemu() ?? "qemu-system-x86_64";
-
-const available = availableQemu() !== undefined;
 
 type Command = { execute: string; arguments?: QmpObject };
 
@@ -37,8 +32,12 @@ function normalise(o: QmpObject): QmpValue {
 }
 
 /** Every message QEMU sends after each command (events, then the reply). */
-async function real(args: readonly string[], commands: readonly Command[]): Promise<QmpValue[]> {
-  const child = new Deno.Command(BINARY, {
+async function real(
+  binary: string,
+  args: readonly string[],
+  commands: readonly Command[],
+): Promise<QmpValue[]> {
+  const child = new Deno.Command(binary, {
     args: [...args, "-display", "none", "-nodefaults", "-qmp", "stdio"],
     stdin: "piped",
     stdout: "piped",
@@ -83,8 +82,13 @@ async function real(args: readonly string[], commands: readonly Command[]): Prom
   return out;
 }
 
-function model(args: readonly string[], commands: readonly Command[]): QmpValue[] {
-  const m = createMachine(args, { profile: QEMU_10_0 });
+function model(
+  profile: Profile,
+  args: readonly string[],
+  commands: readonly Command[],
+): QmpValue[] {
+  // `-qmp stdio` gives QEMU one monitor; the model gets the same.
+  const m = createMachine([...args, "-qmp", "stdio"], { profile });
   const out: QmpValue[] = [];
   m.subscribe((e) => out.push(normalise(e as unknown as QmpObject)));
   for (const c of commands) out.push(normalise(m.execute(c.execute, c.arguments) as QmpObject));
@@ -175,13 +179,28 @@ const SESSIONS: [string, readonly string[], Command[]][] = [
   ]],
 ];
 
-for (const [what, args, commands] of SESSIONS) {
-  Deno.test({
-    name: `model QMP answers equal real QEMU's: ${what}`,
-    ignore: !available,
-    sanitizeResources: false,
-    fn: async () => {
-      deepStrictEqual(model(args, commands), await real(args, commands));
-    },
-  });
+const builds = qemuBuilds("the model-vs-QEMU QMP tests");
+if (builds.length === 0) {
+  Deno.test({ name: "model QMP answers equal real QEMU's (no QEMU build)", ignore: true, fn() {} });
+}
+for (const build of builds) {
+  for (const [what, args, commands] of SESSIONS) {
+    Deno.test({
+      name: `model[${build.profile.name}] QMP answers equal ${build.label}'s: ${what}`,
+      sanitizeResources: false,
+      fn: async () => {
+        const got = model(build.profile, args, commands);
+        const want = await real(build.binary, args, commands);
+        const dump = Deno.env.get("CXL_DCD_DIFF_DUMP");
+        if (dump) {
+          const show = (v: QmpValue[]) =>
+            v.map((m) => JSON.stringify(m, (_k, x) => typeof x === "bigint" ? `${x}n` : x, 1))
+              .join("\n");
+          Deno.writeTextFileSync(`${dump}.model`, show(got));
+          Deno.writeTextFileSync(`${dump}.qemu`, show(want));
+        }
+        deepStrictEqual(got, want);
+      },
+    });
+  }
 }

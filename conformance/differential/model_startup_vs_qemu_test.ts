@@ -1,23 +1,18 @@
 /**
- * Runs every pinned start-up case on the real QEMU binary and checks that the
- * model prints the same stderr, byte for byte. Skips (loudly) when the binary
- * is absent; QEMU_BINARY overrides the default `qemu-system-x86_64`.
+ * Runs every pinned start-up case on each real QEMU build (every binary in
+ * CXL_DCD_QEMU_BUILDS, else QEMU_BINARY or qemu-system-x86_64 on PATH) and
+ * checks that the model, under the profile the runner picks for that build,
+ * prints the same stderr, byte for byte. Skips (loudly) when no build is there.
  */
-import { availableQemu } from "../qemu/test_util.ts";
+import { qemuBuilds } from "../qemu/test_util.ts";
 import { deepStrictEqual } from "node:assert";
 import { createMachine } from "../../model/machine.ts";
 import { StartupError } from "../../model/machine_types.ts";
-import { QEMU_10_0 } from "../../model/profile.ts";
+import type { Profile } from "../../model/profile.ts";
 import { STARTUP_CASES } from "../../model/test_startup_cases.ts";
 
-// The binary (QEMU_BINARY or qemu-system-x86_64 on PATH); availableQemu() warns
-// loudly, once, when it is absent and the tests below are skipped.
-const BINARY = availableQemu() ?? "qemu-system-x86_64";
-
-const available = availableQemu() !== undefined;
-
-async function realStderr(args: readonly string[]): Promise<string> {
-  const child = new Deno.Command(BINARY, {
+async function realStderr(binary: string, args: readonly string[]): Promise<string> {
+  const child = new Deno.Command(binary, {
     args: [...args, "-display", "none", "-nodefaults", "-S"],
     stdin: "null",
     stdout: "null",
@@ -29,9 +24,9 @@ async function realStderr(args: readonly string[]): Promise<string> {
   return new TextDecoder().decode(out.stderr).replace(/\n$/, "");
 }
 
-function modelStderr(args: readonly string[]): string {
+function modelStderr(profile: Profile, args: readonly string[]): string {
   try {
-    createMachine(args, { profile: QEMU_10_0 });
+    createMachine(args, { profile });
   } catch (e) {
     if (e instanceof StartupError) return e.stderr;
     throw e;
@@ -39,12 +34,20 @@ function modelStderr(args: readonly string[]): string {
   return "(started)";
 }
 
-for (const [what, args] of STARTUP_CASES) {
+const builds = qemuBuilds("the model-vs-QEMU start-up tests");
+if (builds.length === 0) {
   Deno.test({
-    name: `model start-up error equals real QEMU's: ${what}`,
-    ignore: !available,
-    fn: async () => {
-      deepStrictEqual(modelStderr(args), await realStderr(args));
-    },
+    name: "model start-up errors equal real QEMU's (no QEMU build)",
+    ignore: true,
+    fn() {},
+  });
+}
+for (const build of builds) {
+  Deno.test(`model[${build.profile.name}] start-up errors equal ${build.label}'s`, async (t) => {
+    for (const [what, args] of STARTUP_CASES) {
+      await t.step(what, async () => {
+        deepStrictEqual(modelStderr(build.profile, args), await realStderr(build.binary, args));
+      });
+    }
   });
 }

@@ -17,13 +17,16 @@
  *   later, where the FM-API DCD opcodes 0x5600-0x5605 exist);
  * - `host`: when the caller says the target can run mailbox steps.
  *
- * Profile: `seed` when the endpoint offers `memory-backend-tagged` and
- * `cxl-release-dynamic-capacity-status`; otherwise `qemu-MAJOR.MINOR` (stock
- * 10.0.x is `qemu-10.0`).
+ * Profile: the release profile of the reported version (the nearest older
+ * one, with a note, for a version without its own profile or a development
+ * tree), with the seed's features on top when the endpoint offers
+ * `memory-backend-tagged` and `cxl-release-dynamic-capacity-status`
+ * (model/profile.ts, `profileForVersion`).
  *
  * @module
  */
 
+import { profileForVersion } from "../../model/profile.ts";
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import type { TargetCapabilities } from "../target_types.ts";
 
@@ -120,14 +123,17 @@ export function propertyNames(result: QmpValue | undefined): Set<string> {
   return out;
 }
 
-/** The version triple from a `query-version` result. */
-export function versionOf(result: QmpValue): { major: number; minor: number; micro: number } {
+/** The version triple and package string from a `query-version` result. */
+export function versionOf(
+  result: QmpValue,
+): { major: number; minor: number; micro: number; package: string } {
   const qemu = isObject(result) ? result["qemu"] : undefined;
   if (!isObject(qemu)) {
     throw new TypeError("query-version returned no 'qemu' member; expected {qemu: {major, ...}}");
   }
   const n = (k: string) => (typeof qemu[k] === "number" ? qemu[k] as number : 0);
-  return { major: n("major"), minor: n("minor"), micro: n("micro") };
+  const pkg = isObject(result) && typeof result["package"] === "string" ? result["package"] : "";
+  return { major: n("major"), minor: n("minor"), micro: n("micro"), package: pkg };
 }
 
 /**
@@ -166,14 +172,18 @@ export function detectCapabilities(
     features.add("tags-in-events");
   }
   if (version.major >= 6) features.add("compat-policy");
-  if (version.major > 10 || (version.major === 10 && version.minor >= 2)) {
+  if (version.major > 10 || (version.major === 10 && version.minor >= 1)) {
     features.add("fm-api-dcd");
   }
   if (options.hostSide) features.add("host");
+  const choice = profileForVersion(version, { seed });
   return {
     commands: facts.commands,
     features,
-    profile: seed ? "seed" : `qemu-${version.major}.${version.minor}`,
+    profile: choice.profile.name,
+    release: choice.profile.release,
+    version,
+    ...(choice.note === undefined ? {} : { profileNote: choice.note }),
     hostSide: options.hostSide,
   };
 }
@@ -199,12 +209,19 @@ export async function fetchProbe(execute: QmpExecute): Promise<CapabilityProbe> 
 
 /** Serialisable form of capabilities (for the cache). */
 interface CachedCapabilities {
+  format: number;
   key: string;
   commands: string[];
   features: string[];
   profile: string;
+  release: { major: number; minor: number };
+  version: { major: number; minor: number; micro: number; package: string };
+  profileNote?: string;
   hostSide: boolean;
 }
+
+/** Bumped whenever detection changes, so older cache entries are probed again. */
+const CACHE_FORMAT = 2;
 
 /**
  * Where capability results are cached: `$XDG_CACHE_HOME/cxl-dcd-conformance`
@@ -273,11 +290,14 @@ export async function readCachedCapabilities(
 ): Promise<TargetCapabilities | undefined> {
   try {
     const data = JSON.parse(await Deno.readTextFile(cacheFile(key, dir))) as CachedCapabilities;
-    if (data.key !== key) return undefined;
+    if (data.key !== key || data.format !== CACHE_FORMAT) return undefined;
     return {
       commands: new Set(data.commands),
       features: new Set(data.features),
       profile: data.profile,
+      release: data.release,
+      version: data.version,
+      ...(data.profileNote === undefined ? {} : { profileNote: data.profileNote }),
       hostSide: data.hostSide,
     };
   } catch {
@@ -292,10 +312,14 @@ export async function writeCachedCapabilities(
   dir: string = cacheDir(),
 ): Promise<void> {
   const data: CachedCapabilities = {
+    format: CACHE_FORMAT,
     key,
     commands: [...caps.commands].sort(),
     features: [...caps.features].sort(),
     profile: caps.profile,
+    release: caps.release,
+    version: caps.version,
+    ...(caps.profileNote === undefined ? {} : { profileNote: caps.profileNote }),
     hostSide: caps.hostSide,
   };
   try {

@@ -7,6 +7,7 @@
  */
 
 import { DCD_1X2G as MODEL_DCD_1X2G } from "../../model/test_machines.ts";
+import { type Profile, profileForVersion } from "../../model/profile.ts";
 import { qemuBinary } from "./args.ts";
 import { resolveBinary } from "./capabilities.ts";
 import { spawnedPids } from "./process.ts";
@@ -63,6 +64,125 @@ export function availableQemu(what = "QEMU tests"): string | undefined {
     console.warn(
       `\n!!! SKIPPING ${what}: no QEMU binary '${binary}' (set QEMU_BINARY or put ` +
         "qemu-system-x86_64 on PATH)\n",
+    );
+  }
+  return undefined;
+}
+
+/** One QEMU build the tests run against. */
+export interface QemuBuild {
+  /** Resolved path of the binary (or wrapper). */
+  binary: string;
+  /** The version its `--version` prints, e.g. `11.1.3`. */
+  version: string;
+  /**
+   * The stock profile the runner picks for that version, reporting the
+   * build's own version and package string (as `query-version` does).
+   */
+  profile: Profile;
+  /** A short label for test names, e.g. `QEMU 11.1.3`. */
+  label: string;
+}
+
+function versionOfBinary(
+  binary: string,
+): { major: number; minor: number; micro: number; package: string } {
+  const out = new Deno.Command(binary, { args: ["--version"], stdout: "piped", stderr: "null" })
+    .outputSync();
+  const text = new TextDecoder().decode(out.stdout);
+  const m = /version ([0-9]+)\.([0-9]+)\.([0-9]+)/.exec(text);
+  if (m === null) {
+    throw new Error(
+      `${binary} --version printed no version: expected 'QEMU emulator version X.Y.Z'`,
+    );
+  }
+  const pkg = /version [0-9.]+ \(([^)]*)\)/.exec(text)?.[1] ?? "";
+  return { major: Number(m[1]), minor: Number(m[2]), micro: Number(m[3]), package: pkg };
+}
+
+let builds: QemuBuild[] | undefined;
+
+/**
+ * Every QEMU build the tests compare the model with: the binaries listed in
+ * `CXL_DCD_QEMU_BUILDS` (colon-separated paths; `.ci/run` lists every Debian
+ * build it installs), else the one {@linkcode availableQemu} finds. A listed
+ * binary that is missing is a loud warning, and the tests that need it are
+ * skipped; an empty result means every such test is skipped (said once).
+ *
+ * @param what the tests that are skipped without QEMU, for the warning
+ */
+export function qemuBuilds(what = "QEMU tests"): QemuBuild[] {
+  if (builds === undefined) {
+    let listed: string[] = [];
+    try {
+      listed = (Deno.env.get("CXL_DCD_QEMU_BUILDS") ?? "").split(":").filter((p) => p !== "");
+    } catch {
+      listed = [];
+    }
+    const paths: string[] = [];
+    if (listed.length === 0) {
+      const one = availableQemu(what);
+      if (one !== undefined) paths.push(one);
+    } else {
+      for (const p of listed) {
+        const path = resolveBinary(p);
+        let ok = false;
+        try {
+          ok = path !== undefined && Deno.statSync(path).isFile;
+        } catch {
+          ok = false;
+        }
+        if (ok) paths.push(path!);
+        else {console.warn(
+            `\n!!! SKIPPING ${what} on '${p}': listed in CXL_DCD_QEMU_BUILDS, not found\n`,
+          );}
+      }
+    }
+    builds = paths.map((binary) => {
+      const v = versionOfBinary(binary);
+      const version = `${v.major}.${v.minor}.${v.micro}`;
+      const stock = profileForVersion(v, { seed: false }).profile;
+      return {
+        binary,
+        version,
+        profile: {
+          ...stock,
+          version: { major: v.major, minor: v.minor, micro: v.micro },
+          package: v.package,
+        },
+        label: `QEMU ${version}`,
+      };
+    });
+  }
+  return builds;
+}
+
+/**
+ * The seed's own QEMU build (the tagged-memory RFC tree), from
+ * `CXL_DCD_SEED_QEMU`; undefined after a loud warning when it is not set or
+ * not there. CI cannot have this build (it is never committed or built by the
+ * project), so the tests that need it skip there, loudly.
+ *
+ * @param what the tests that are skipped without it, for the warning
+ */
+export function seedQemu(what = "tests of the seed's own QEMU build"): string | undefined {
+  let path: string | undefined;
+  try {
+    path = Deno.env.get("CXL_DCD_SEED_QEMU");
+  } catch {
+    path = undefined;
+  }
+  try {
+    if (path !== undefined && path !== "" && Deno.statSync(path).isFile) return path;
+  } catch {
+    // absent: warn below
+  }
+  if (!warned.has(`seed:${what}`)) {
+    warned.add(`seed:${what}`);
+    console.warn(
+      `\n!!! SKIPPING ${what}: no seed QEMU build (set CXL_DCD_SEED_QEMU to its qemu-system-x86_64${
+        path ? `; '${path}' does not exist` : ""
+      })\n`,
     );
   }
   return undefined;

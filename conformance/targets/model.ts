@@ -58,7 +58,8 @@ function isObject(v: QmpValue): v is QmpObject {
  */
 export function modelTarget(options: ModelTargetOptions = {}): Target {
   const profile = options.profile ?? DEFAULT_PROFILE;
-  const machineOptions: MachineOptions = { profile };
+  // The QEMU target gives QEMU two monitors (the fixture's and a control one): mirror it.
+  const machineOptions: MachineOptions = { profile, extraMonitors: 2 };
   if (options.clock !== undefined) machineOptions.clock = options.clock;
   const features = modelFeatures(profile);
   const capsCache = new Map<string, TargetCapabilities>();
@@ -80,7 +81,15 @@ export function modelTarget(options: ModelTargetOptions = {}): Target {
         } catch {
           // A machine that does not start has no commands; the fixture pins that.
         }
-        caps = { commands, features, profile: profile.name, hostSide: true, quietMs: 0 };
+        caps = {
+          commands,
+          features,
+          profile: profile.name,
+          release: profile.release,
+          version: { ...profile.version, package: profile.package },
+          hostSide: true,
+          quietMs: 0,
+        };
         capsCache.set(key, caps);
       }
       return Promise.resolve(caps);

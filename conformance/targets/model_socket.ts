@@ -70,7 +70,8 @@ export function extensionHost(client: QmpClient, device: string): HostInterface 
  */
 export function modelSocketTarget(options: ModelSocketTargetOptions = {}): Target {
   const profile = options.profile ?? DEFAULT_PROFILE;
-  const machineOptions: MachineOptions = { profile };
+  // The QEMU target gives QEMU two monitors (the fixture's and a control one): mirror it.
+  const machineOptions: MachineOptions = { profile, extraMonitors: 2 };
   if (options.clock !== undefined) machineOptions.clock = options.clock;
   const timeoutMs = options.timeoutMs ?? 5000;
   const inProcess = modelTarget({ profile, name: "model" });

@@ -23,6 +23,8 @@ import {
 export interface FakeOptions {
   name?: string;
   profile?: string;
+  /** Release line of the profile (default 10.0). */
+  release?: { major: number; minor: number };
   features?: string[];
   hostSide?: boolean;
   startsMachines?: boolean;
@@ -59,6 +61,8 @@ export function fakeTarget(o: FakeOptions = {}): Target & { stats: FakeStats } {
     commands: new Set(),
     features: new Set(o.features ?? ["dcd", "host"]),
     profile: o.profile ?? "seed",
+    release: o.release ?? { major: 10, minor: 0 },
+    version: { ...(o.release ?? { major: 10, minor: 0 }), micro: 2, package: "fake" },
     hostSide: o.hostSide ?? true,
     ...(o.startsMachines === false ? { startsMachines: false } : {}),
   };

@@ -7,7 +7,15 @@
 
 import type { QmpObject } from "../../model/qmp_value.ts";
 import { parseReturnCode } from "../host/return_codes.ts";
+import { FEATURES } from "../features.ts";
 import { JsonSyntaxError, readJson, stringifyJson } from "./json.ts";
+import {
+  parseSelector,
+  type Selector,
+  type SelectorContext,
+  SelectorError,
+  selectorMatches,
+} from "./selector.ts";
 import type {
   Alternative,
   ExpectStep,
@@ -49,7 +57,6 @@ const HEADER_KEYS = [
   "title",
   "description",
   "machine",
-  "profiles",
   "requires",
   "tags",
   "negotiate",
@@ -112,8 +119,8 @@ export function escapeText(text: string): string {
 interface Marker {
   /** The marker word, e.g. `<-`. */
   word: "->" | "->raw" | "<-" | "<-*" | "<-none" | "=>" | "<=" | "!startup-error";
-  /** Profiles in brackets, for `<-[..]` and `<=[..]`. */
-  profiles: string[] | undefined;
+  /** The selector text in brackets, for `<-[..]` and `<=[..]`. */
+  selector: string | undefined;
   /** Offset in the line where the rest starts. */
   restAt: number;
 }
@@ -124,9 +131,8 @@ function matchMarker(line: string): Marker | undefined {
   const m = MARKER_RE.exec(line);
   if (m === null) return undefined;
   const word = m[1] as Marker["word"];
-  let profiles: string[] | undefined;
-  if (m[2] !== undefined) profiles = splitList(m[2].slice(1, -1));
-  return { word, profiles, restAt: m[0].length };
+  const selector = m[2] === undefined ? undefined : m[2].slice(1, -1);
+  return { word, selector, restAt: m[0].length };
 }
 
 /**
@@ -178,6 +184,12 @@ export function parseTranscript(text: string, file: string): Transcript {
     const m = HEADER_RE.exec(l);
     if (m === null) break;
     const key = m[1]!;
+    if (key === "profiles") {
+      fail(
+        i + 1,
+        "the 'profiles' header is gone: a fixture applies to every release; say what it needs with '# requires:' (e.g. 'dcd, host' or '!memory-backend-tagged') and where releases differ, write per-release alternatives ('<-[>=10.1] ...'; see fixtures/FORMAT.md)",
+      );
+    }
     if (!(HEADER_KEYS as readonly string[]).includes(key)) {
       fail(
         i + 1,
@@ -225,17 +237,23 @@ export function parseTranscript(text: string, file: string): Transcript {
     }
     timeoutMs = Number(tv.value);
   }
-  const pv = values.get("profiles");
-  const profiles = pv === undefined ? undefined : splitList(pv.value);
-  if (pv !== undefined && profiles!.length === 0) {
-    fail(pv.line, "profiles: expected at least one profile name");
+  const requires = splitList(values.get("requires")?.value ?? "");
+  for (const r of requires) {
+    const name = r.startsWith("!") ? r.slice(1) : r;
+    if (!(name in FEATURES)) {
+      fail(
+        values.get("requires")!.line,
+        `unknown feature '${name}' in requires: expected one of ${
+          Object.keys(FEATURES).join(", ")
+        } (prefix '!' for a feature the target must lack)`,
+      );
+    }
   }
   const header: TranscriptHeader = {
     title: title!.value,
     description: values.get("description")?.value ?? "",
     machine,
-    profiles,
-    requires: splitList(values.get("requires")?.value ?? ""),
+    requires,
     tags: splitList(values.get("tags")?.value ?? ""),
     negotiate,
     timeoutMs,
@@ -279,16 +297,22 @@ export function parseTranscript(text: string, file: string): Transcript {
         lineNo,
         `unexpected text ${
           JSON.stringify(l.slice(0, 40))
-        }: expected a step marker (->, ->raw, <-, <-[profiles], <-*, <-none, =>, <=, !startup-error), a '#' comment or a blank line`,
+        }: expected a step marker (->, ->raw, <-, <-[selector], <-*, <-none, =>, <=, !startup-error), a '#' comment or a blank line`,
       );
     }
     const rest = l.slice(mk!.restAt);
     const word = mk!.word;
-    if (mk!.profiles !== undefined && word !== "<-" && word !== "<=") {
-      fail(lineNo, `'${word}' takes no [profiles]: expected them only on '<-' and '<='`);
+    if (mk!.selector !== undefined && word !== "<-" && word !== "<=") {
+      fail(lineNo, `'${word}' takes no [selector]: expected one only on '<-' and '<='`);
     }
-    if (mk!.profiles !== undefined && mk!.profiles.length === 0) {
-      fail(lineNo, `empty profile list in '${word}[]': expected names such as [qemu-10.0]`);
+    let when: Selector | undefined;
+    if (mk!.selector !== undefined) {
+      try {
+        when = parseSelector(mk!.selector, FEATURE_NAMES);
+      } catch (e) {
+        if (e instanceof SelectorError) fail(lineNo, e.message);
+        throw e;
+      }
     }
     const jsonAfterMarker = (what: string) => {
       if (rest.trim() === "") fail(lineNo, `${what}: expected JSON after '${word}'`);
@@ -332,13 +356,13 @@ export function parseTranscript(text: string, file: string): Transcript {
       case "<-": {
         const r = jsonAfterMarker("expected message");
         const alt: Alternative<typeof r.value> = {
-          profiles: mk!.profiles,
+          when,
           line: lineNo,
           endLine: r.endLineIdx + 1,
           expect: r.value,
         };
         const open = openExpect;
-        if (open !== undefined && open.alternatives.at(-1)!.profiles !== undefined) {
+        if (open !== undefined && open.alternatives.at(-1)!.when !== undefined) {
           addAlternative(open.alternatives, alt, fail);
           open.endLine = alt.endLine;
         } else {
@@ -351,7 +375,7 @@ export function parseTranscript(text: string, file: string): Transcript {
           steps.push(step);
           openExpect = step;
         }
-        if (mk!.profiles === undefined) openExpect = undefined;
+        if (when === undefined) openExpect = undefined;
         i = r.endLineIdx + 1;
         break;
       }
@@ -421,10 +445,10 @@ export function parseTranscript(text: string, file: string): Transcript {
           );
         }
         const last = host!.alternatives.at(-1);
-        if (last !== undefined && last.profiles === undefined) {
+        if (last !== undefined && last.when === undefined) {
           fail(
             lineNo,
-            "a second '<=' for one host step: expected '<=[profiles]' alternatives before one bare '<='",
+            "a second '<=' for one host step: expected '<=[selector]' alternatives before one bare '<='",
           );
         }
         const m = /^\s+(\S+)\s*/.exec(rest);
@@ -454,7 +478,7 @@ export function parseTranscript(text: string, file: string): Transcript {
           endLineIdx = r.endLineIdx;
         }
         const alt: Alternative<HostExpectation> = {
-          profiles: mk!.profiles,
+          when,
           line: lineNo,
           endLine: endLineIdx + 1,
           expect: { rc: rc!, rcText: m![1]!, output },
@@ -492,14 +516,13 @@ function addAlternative<T>(
   alt: Alternative<T>,
   fail: (line: number, message: string) => never,
 ): void {
-  if (alt.profiles !== undefined) {
-    for (const p of alt.profiles) {
-      if (alts.some((a) => a.profiles?.includes(p))) {
-        fail(
-          alt.line,
-          `profile '${p}' already has an alternative for this position: expected each profile once (separate positions with a bare '<-' line)`,
-        );
-      }
+  if (alt.when !== undefined) {
+    const text = alt.when.text;
+    if (alts.some((a) => a.when?.text === text)) {
+      fail(
+        alt.line,
+        `selector [${text}] already has an alternative for this position: expected each selector once (separate positions with a bare '<-' line)`,
+      );
     }
   }
   alts.push(alt);
@@ -520,20 +543,29 @@ export function splitArgs(text: string): string[] {
 }
 
 /**
- * The alternative that applies to a profile: the one listing it, else the
- * default (bare marker), else none (nothing is expected at that position).
+ * The alternative that applies to a target: the first whose selector
+ * matches, else the default (bare marker), else none (nothing is expected at
+ * that position).
  *
  * @example
  * ```ts
  * import { alternativeFor } from "./parse.ts";
- * const alts = [{ profiles: ["seed"], line: 1, endLine: 1, expect: 1 }, { profiles: undefined, line: 2, endLine: 2, expect: 2 }];
- * if (alternativeFor(alts, "qemu-10.0")?.expect !== 2) throw new Error();
+ * import { parseSelector } from "./selector.ts";
+ * const alts = [
+ *   { when: parseSelector(">=10.1", new Set()), line: 1, endLine: 1, expect: 1 },
+ *   { when: undefined, line: 2, endLine: 2, expect: 2 },
+ * ];
+ * const ctx = { release: { major: 10, minor: 0 }, features: new Set<string>() };
+ * if (alternativeFor(alts, ctx)?.expect !== 2) throw new Error("10.0 takes the default");
  * ```
  */
 export function alternativeFor<T>(
   alternatives: readonly Alternative<T>[],
-  profile: string,
+  ctx: SelectorContext,
 ): Alternative<T> | undefined {
-  return alternatives.find((a) => a.profiles?.includes(profile)) ??
-    alternatives.find((a) => a.profiles === undefined);
+  return alternatives.find((a) => a.when !== undefined && selectorMatches(a.when, ctx)) ??
+    alternatives.find((a) => a.when === undefined);
 }
+
+/** Feature names a selector or `requires` may use. */
+export const FEATURE_NAMES: ReadonlySet<string> = new Set(Object.keys(FEATURES));

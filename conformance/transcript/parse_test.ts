@@ -11,7 +11,6 @@ const SAMPLE = `# title: Add then release one extent
 # description: The host accepts a 128 MiB offer in full; the QMP release of a
 #   sub-range is accepted.
 # machine: dcd-1x2g
-# profiles: qemu-10.0, seed
 # requires: dcd
 # tags: host, release
 # timeout: 3000
@@ -25,8 +24,8 @@ const SAMPLE = `# title: Add then release one extent
 => cxl-vmem0 get-event-records { "log": "dynamic-capacity" }
 <= SUCCESS { "record-count": 1, "records": [ { "...": "...", "type": "add-capacity" } ] }
 ->raw {"execute": query-status}\\n
-<-[seed] {"error": "$any"}
-<-[qemu-10.0] {"error": {"class": "GenericError", "desc": "$string"}}
+<-[tag-based-release] {"error": "$any"}
+<-[<10.1] {"error": {"class": "GenericError", "desc": "$string"}}
 <- {"return": 1}
 <-* [{"event": "STOP", "timestamp": "$timestamp"}, {"return": {}}]
 <-none
@@ -40,7 +39,7 @@ Deno.test("parseTranscript reads the header with continuation lines", () => {
     "The host accepts a 128 MiB offer in full; the QMP release of a sub-range is accepted.",
   );
   assert.deepEqual(t.header.machine, { kind: "preset", name: "dcd-1x2g" });
-  assert.deepEqual(t.header.profiles, ["qemu-10.0", "seed"]);
+  assert.deepEqual(t.header.requires, ["dcd"]);
   assert.deepEqual(t.header.tags, ["host", "release"]);
   assert.equal(t.header.timeoutMs, 3000);
   assert.equal(t.header.negotiate, true);
@@ -50,8 +49,8 @@ Deno.test("parseTranscript reads multi-line JSON steps and records their line sp
   const t = parseTranscript(SAMPLE, "a.qmp");
   const s = t.steps[0]!;
   assert.equal(s.kind, "send");
-  assert.equal(s.line, 10);
-  assert.equal(s.endLine, 12);
+  assert.equal(s.line, 9);
+  assert.equal(s.endLine, 11);
   if (s.kind === "send") {
     assert.equal(
       s.text,
@@ -69,14 +68,45 @@ Deno.test("parseTranscript reads multi-line JSON steps and records their line sp
   ]);
 });
 
-Deno.test("parseTranscript groups per-profile alternatives with the bare default", () => {
+Deno.test("parseTranscript groups per-release alternatives with the bare default", () => {
   const t = parseTranscript(SAMPLE, "a.qmp");
   const e = t.steps[4]!;
   assert.equal(e.kind, "expect");
   if (e.kind !== "expect") return;
   assert.equal(e.alternatives.length, 3);
-  assert.deepEqual(alternativeFor(e.alternatives, "seed")?.expect, { error: "$any" });
-  assert.deepEqual(alternativeFor(e.alternatives, "other")?.expect, { return: 1 });
+  const ctx = (major: number, minor: number, features: string[] = []) => ({
+    release: { major, minor },
+    features: new Set(features),
+  });
+  assert.deepEqual(alternativeFor(e.alternatives, ctx(11, 1, ["tag-based-release"]))?.expect, {
+    error: "$any",
+  });
+  assert.deepEqual(alternativeFor(e.alternatives, ctx(10, 0))?.expect, {
+    error: { class: "GenericError", desc: "$string" },
+  });
+  assert.deepEqual(alternativeFor(e.alternatives, ctx(11, 1))?.expect, { return: 1 });
+});
+
+Deno.test("parseTranscript refuses the removed profiles header and names what replaces it", () => {
+  assert.throws(
+    () => parseTranscript("# title: x\n# profiles: seed\n-> {}\n", "p.qmp"),
+    /p\.qmp:2: the 'profiles' header is gone: .*requires.*alternatives/,
+  );
+});
+
+Deno.test("parseTranscript refuses unknown features in requires and in selectors", () => {
+  assert.throws(
+    () => parseTranscript("# title: x\n# requires: dcdd\n-> {}\n", "r.qmp"),
+    /r\.qmp:2: unknown feature 'dcdd' in requires: expected one of dcd,/,
+  );
+  assert.throws(
+    () => parseTranscript('# title: x\n-> {}\n<-[tagz] {"return": 1}\n<- {}\n', "s.qmp"),
+    /s\.qmp:3: unknown feature 'tagz' in selector 'tagz'/,
+  );
+  assert.throws(
+    () => parseTranscript('# title: x\n-> {}\n<-[>=10] {"return": 1}\n<- {}\n', "t.qmp"),
+    /t\.qmp:3: '>=10' in selector '>=10': expected a release/,
+  );
 });
 
 Deno.test("parseTranscript reads host steps with return code names and raw escapes", () => {
@@ -129,7 +159,11 @@ Deno.test("parseTranscript errors name file and line and say what was expected",
     ["# title: x\n<= SUCCESS\n", 2, /without a host step/],
     ["# title: x\n=> dev get-dc-config {}\n<= NOPE\n", 3, /unknown mailbox return code/],
     ["# title: x\n!startup-error boom\n-> {}\n", 3, /must be the only step/],
-    ["# title: x\n<-[seed] {}\n<-[seed] {}\n", 3, /profile 'seed' already has an alternative/],
+    [
+      "# title: x\n<-[>=10.1] {}\n<-[>=10.1] {}\n",
+      3,
+      /selector \[>=10\.1\] already has an alternative/,
+    ],
     ["# title: x\n-> {} {}\n", 2, /after the JSON value/],
     ["# title: x\n# timeout: soon\n-> {}\n", 2, /expected a positive integer/],
     ["# title: x\n->raw a\\tb\n", 2, /unknown escape/],

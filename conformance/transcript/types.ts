@@ -5,6 +5,7 @@
  */
 
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
+import type { Selector } from "./selector.ts";
 
 /** Where the fixture's machine comes from. */
 export type MachineSpec =
@@ -19,9 +20,10 @@ export interface TranscriptHeader {
   description: string;
   /** The machine (default: the `dcd-1x2g` preset). */
   machine: MachineSpec;
-  /** Profiles the fixture applies to; `undefined` means all. */
-  profiles: string[] | undefined;
-  /** Features the target must have. */
+  /**
+   * Features the target must have; a name starting with `!` is a feature the
+   * target must lack (e.g. `!memory-backend-tagged` for stock-QEMU behaviour).
+   */
   requires: string[];
   /** Free words for filtering. */
   tags: string[];
@@ -57,10 +59,10 @@ export interface SendRawStep extends StepBase {
   text: string;
 }
 
-/** One alternative of an expectation: for some profiles, or the default. */
+/** One alternative of an expectation: for some releases or features, or the default. */
 export interface Alternative<T> {
-  /** Profiles this alternative is for; `undefined` for the default (bare marker). */
-  profiles: string[] | undefined;
+  /** Which targets this alternative is for; `undefined` for the default (bare marker). */
+  when: Selector | undefined;
   /** 1-based first line. */
   line: number;
   /** 1-based last line. */

@@ -77,6 +77,8 @@ export interface CommandLine {
   readonly rejectUnstable: boolean;
   /** One line per ignored option name. */
   readonly notices: readonly string[];
+  /** QMP monitors (`-qmp` and `-qmp-pretty` options), in order. */
+  readonly monitors: number;
 }
 
 const NO_ARGUMENT = new Set([
@@ -141,6 +143,7 @@ export function parseCommandLine(args: readonly string[], profile: Profile): Com
   let startPaused = false;
   let rejectUnstable = false;
   let windowsSeen = false;
+  let monitors = 0;
 
   for (let i = 0; i < args.length; i++) {
     const raw = args[i] ?? "";
@@ -208,6 +211,8 @@ export function parseCommandLine(args: readonly string[], profile: Profile): Com
         break;
       }
       case "qmp":
+      case "qmp-pretty":
+        monitors++;
         break;
       default:
         ignored.set(`-${name}`, (ignored.get(`-${name}`) ?? 0) + 1);
@@ -238,6 +243,7 @@ export function parseCommandLine(args: readonly string[], profile: Profile): Com
     startPaused,
     rejectUnstable,
     notices,
+    monitors,
   };
 }
 

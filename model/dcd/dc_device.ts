@@ -123,7 +123,7 @@ export class DcDevice {
     return this.#store;
   }
 
-  /** QEMU's `total_extent_count`: accepted (10.0) or accepted + pending (10.2). */
+  /** QEMU's `total_extent_count`: accepted (10.0) or accepted + pending (10.1 and later). */
   get totalExtentCount(): number {
     return this.#store.acceptedCount +
       (this.profile.dcd.totalCountIncludesPending ? this.#store.pendingCount : 0);
@@ -446,16 +446,29 @@ export class DcDevice {
     return reply(ReturnCode.SUCCESS, w.bytes);
   }
 
-  /** 0x4801 Get Dynamic Capacity Extent List (input: count u32, start index u32). */
+  /**
+   * 0x4801 Get Dynamic Capacity Extent List (input: count u32, start index
+   * u32). The start is checked against the accepted extents; the number of
+   * records returned is `min(count, total_extent_count - start)` (a 16-bit
+   * count, capped at 50 per call), and `total` is the accepted count. Where
+   * `total_extent_count` includes pending extents (10.1 and later), that can
+   * be more records than there are accepted extents after `start`: QEMU then
+   * returns the extra records zeroed (its output buffer is cleared before each
+   * command), e.g. `returned 1, total 0` and one all-zero record while an
+   * offer is pending and nothing is accepted.
+   */
   getExtentList(payload: Uint8Array): MailboxReply {
     const r = new PayloadReader(payload);
     const count = r.u32(0);
     const start = r.u32(4);
-    const total = this.#store.acceptedCount;
-    if (start > total) return reply(ReturnCode.INVALID_INPUT);
-    const n = Math.min(count, total - start, MAX_EXTENTS_PER_LIST);
+    const accepted = this.#store.acceptedCount;
+    if (start > accepted) return reply(ReturnCode.INVALID_INPUT);
+    const n = Math.min(
+      Math.min(count, this.totalExtentCount - start) & 0xffff,
+      MAX_EXTENTS_PER_LIST,
+    );
     const w = new PayloadWriter(16 + n * EXTENT_RECORD_SIZE);
-    w.u32(0, n).u32(4, total).u32(8, 0);
+    w.u32(0, n).u32(4, accepted).u32(8, 0);
     let i = 0;
     if (n > 0) {
       for (const e of this.#store.acceptedFromIndex(start)) {

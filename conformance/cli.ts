@@ -27,7 +27,13 @@ import { ConsoleReporter } from "./report/console.ts";
 import { formatJsonReport } from "./report/json.ts";
 import { formatJunit } from "./report/junit.ts";
 import { formatTap } from "./report/tap.ts";
-import { runSuite, type SuiteResult, type SuiteTarget, targetLabel } from "./runner.ts";
+import {
+  describeTarget,
+  runSuite,
+  type SuiteResult,
+  type SuiteTarget,
+  targetLabel,
+} from "./runner.ts";
 import type { Target } from "./target_types.ts";
 import { parseTranscript } from "./transcript/parse.ts";
 
@@ -296,6 +302,8 @@ async function conform(argv: string[], io: Io): Promise<number> {
     ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
     ...(fixtureTimeoutMs === undefined ? {} : { fixtureTimeoutMs }),
     ...(consoleReporter === undefined ? {} : { onResult: (r) => consoleReporter.result(r) }),
+    // The banner: on the console with the progress, else on stderr (stdout is the report).
+    onTarget: (info) => (live ? io.stdout : io.stderr)(`${describeTarget(info)}\n`),
   });
   consoleReporter?.end(suite);
   if (reporter === "console" && values.output !== undefined) {

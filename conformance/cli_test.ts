@@ -90,7 +90,10 @@ Deno.test("conform writes a JUnit report to --output", async () => {
     ]);
     assert.equal(r.code, 0);
     const root = parseXml(await Deno.readTextFile(file));
-    assert.equal(root.children[0]!.children.length, 4);
+    const suite = root.children[0]!;
+    assert.equal(suite.children.filter((c) => c.name === "testcase").length, 4);
+    // The suite says which profile judged the target.
+    assert.equal(suite.children[0]!.name, "properties");
   } finally {
     await Deno.remove(file);
   }

@@ -505,6 +505,8 @@ export interface SuiteOptions extends RunFixtureOptions {
   failFast?: boolean;
   /** Called as each fixture finishes (completion order). */
   onResult?: (result: FixtureResult) => void;
+  /** Called once per target, before its fixtures run. */
+  onTarget?: (info: TargetInfo) => void;
 }
 
 /** Counts of one target's outcomes. */
@@ -527,6 +529,46 @@ export interface TargetSummary {
   skipReasons: Record<string, number>;
   /** Wall time of the target's run in milliseconds. */
   durationMs: number;
+  /** The version the target reports, e.g. `11.1.3 (Debian 1:11.1.3+ds-2~bpo13+1)`. */
+  version?: string;
+  /** Why its profile was chosen, when not an exact release-line match (see TargetCapabilities). */
+  profileNote?: string;
+}
+
+/** What a suite run says about a target before running it. */
+export interface TargetInfo {
+  /** Run label, `NAME[PROFILE]`. */
+  label: string;
+  /** The target's capabilities (for the dcd-1x2g machine). */
+  capabilities: TargetCapabilities;
+}
+
+/**
+ * One line that says what a target is: its reported version, the profile
+ * that judges it (and why, when it is not an exact release-line match) and
+ * its features.
+ *
+ * @example
+ * ```ts
+ * import { describeTarget } from "./runner.ts";
+ * const line = describeTarget({
+ *   label: "qemu[seed]",
+ *   capabilities: {
+ *     commands: new Set(), features: new Set(["dcd", "host"]), profile: "seed", hostSide: true,
+ *     release: { major: 10, minor: 1 }, version: { major: 10, minor: 1, micro: 50, package: "" },
+ *     profileNote: "QEMU 10.1.50 is a development tree after 10.1: judged as seed",
+ *   },
+ * });
+ * if (!line.includes("10.1.50") || !line.includes("development tree")) throw new Error(line);
+ * ```
+ */
+export function describeTarget(info: TargetInfo): string {
+  const c = info.capabilities;
+  const pkg = c.version.package === "" ? "" : ` (${c.version.package})`;
+  const note = c.profileNote === undefined ? "" : `\n  NOTE: ${c.profileNote}`;
+  return `${info.label}: QEMU ${c.version.major}.${c.version.minor}.${c.version.micro}${pkg}, ` +
+    `profile ${c.profile} (release line ${c.release.major}.${c.release.minor}), ` +
+    `features: ${[...c.features].sort().join(", ")}${note}`;
 }
 
 /** A suite's results. */
@@ -585,15 +627,17 @@ export function summarise(
   return s;
 }
 
+async function probeMachine(presets: MachinePresets): Promise<string[]> {
+  try {
+    return await presets.preset("dcd-1x2g");
+  } catch {
+    return []; // no preset directory: capabilities of an empty machine
+  }
+}
+
 /** A run label for a target: `NAME[PROFILE]`. */
 export async function targetLabel(target: Target, presets: MachinePresets): Promise<string> {
-  let args: string[] = [];
-  try {
-    args = await presets.preset("dcd-1x2g");
-  } catch {
-    // no preset directory: capabilities of an empty machine
-  }
-  const caps = await target.capabilities(args);
+  const caps = await target.capabilities(await probeMachine(presets));
   return `${target.name}[${caps.profile}]`;
 }
 
@@ -622,6 +666,8 @@ export async function runSuite(
   for (const st of targets) {
     const t0 = now();
     const label = st.label ?? await targetLabel(st.target, presets);
+    const caps = await st.target.capabilities(await probeMachine(presets));
+    options.onTarget?.({ label, capabilities: caps });
     const slots: (FixtureResult | undefined)[] = new Array(fixtures.length);
     let next = 0;
     const worker = async () => {
@@ -655,7 +701,13 @@ export async function runSuite(
     await Promise.all(Array.from({ length: jobs }, worker));
     const results = slots.filter((r): r is FixtureResult => r !== undefined);
     all.push(...results);
-    summaries.push(summarise(label, results, now() - t0));
+    const summary = summarise(label, results, now() - t0);
+    const v = caps.version;
+    summary.version = `${v.major}.${v.minor}.${v.micro}${
+      v.package === "" ? "" : ` (${v.package})`
+    }`;
+    if (caps.profileNote !== undefined) summary.profileNote = caps.profileNote;
+    summaries.push(summary);
   }
   return {
     results: all,

@@ -380,15 +380,18 @@ export function profileForVersion(
   }
   const exact = base.release.major === version.major && base.release.minor === version.minor;
   const profile = options.seed ? withSeed(base) : base;
+  const judged = options.seed
+    ? `${profile.name} (the seed's features on ${base.name})`
+    : profile.name;
   let note: string | undefined;
   if (!exact) {
     const newest = RELEASES[RELEASES.length - 1]!;
     note = base === newest
-      ? `QEMU ${v} is newer than every profile: judged as ${profile.name}, the nearest older release; differences since are not modelled yet`
-      : `QEMU ${v} has no profile of its own: judged as ${profile.name}, the nearest older release`;
+      ? `QEMU ${v} is newer than every profile: judged as ${judged}, the nearest older release; differences since are not modelled yet`
+      : `QEMU ${v} has no profile of its own: judged as ${judged}, the nearest older release`;
   } else if (version.micro >= 50) {
     note =
-      `QEMU ${v} is a development tree after ${version.major}.${version.minor}: judged as ${profile.name}`;
+      `QEMU ${v} is a development tree after ${version.major}.${version.minor}: judged as ${judged}`;
   }
   return note === undefined ? { profile } : { profile, note };
 }

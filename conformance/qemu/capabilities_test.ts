@@ -102,7 +102,7 @@ Deno.test("a build with tagged backends and release status on a 10.1.50 tree is 
   assertEquals(caps.version, { major: 10, minor: 1, micro: 50, package: "" });
   assertEquals(
     caps.profileNote,
-    "QEMU 10.1.50 is a development tree after 10.1: judged as seed",
+    "QEMU 10.1.50 is a development tree after 10.1: judged as seed (the seed's features on qemu-10.1)",
   );
   assertEquals([...caps.features].sort(), [
     "compat-policy",

@@ -127,6 +127,11 @@ export class ConsoleReporter {
       }
     }
     this.#write("\n" + formatSummaryTable(suite) + "\n");
+    for (const s of suite.summaries) {
+      if (s.profileNote !== undefined) {
+        this.#write(this.#paint("33", `\nNOTE ${s.target}: ${s.profileNote}`) + "\n");
+      }
+    }
     this.#write(
       suite.ok ? this.#paint("32", "\nok\n") : this.#paint("31", `\nFAILED (${bad.length})\n`),
     );

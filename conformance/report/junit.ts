@@ -91,6 +91,19 @@ export function formatJunit(suite: SuiteResult): string {
         s.failed + s.unexpectedPasses
       }" errors="0" skipped="${s.skipped + s.expectedFailures}" time="${seconds(s.durationMs)}">`,
     );
+    const props: [string, string | undefined][] = [
+      ["profile", s.profile],
+      ["version", s.version],
+      ["profile-note", s.profileNote],
+    ];
+    const set = props.filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "");
+    if (set.length > 0) {
+      out.push("    <properties>");
+      for (const [k, v] of set) {
+        out.push(`      <property name="${k}" value="${escapeXml(v)}"/>`);
+      }
+      out.push("    </properties>");
+    }
     for (const r of rs) out.push(testcase(r));
     out.push("  </testsuite>");
   }

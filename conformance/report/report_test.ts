@@ -99,18 +99,26 @@ Deno.test("JUnit XML is well formed with one testsuite per target and escaped te
   assert.deepEqual(root.children.map((c) => c.name), ["testsuite", "testsuite"]);
   const [model, qemu] = root.children;
   assert.equal(model!.attrs.name, "model[seed]");
-  assert.equal(model!.children.length, 3);
-  assert.ok(model!.children.every((c) => c.name === "testcase"));
-  assert.equal(model!.children[1]!.attrs.name, "dir/b <&>.qmp");
-  const failure = model!.children[1]!.children[0]!;
+  // The suite's properties (profile, version, why the profile) come first, then the cases.
+  assert.equal(model!.children[0]!.name, "properties");
+  assert.deepEqual(
+    model!.children[0]!.children.map((p) => p.attrs.name),
+    ["profile"],
+  );
+  const cases = model!.children.slice(1);
+  assert.equal(cases.length, 3);
+  assert.ok(cases.every((c) => c.name === "testcase"));
+  assert.equal(cases[1]!.attrs.name, "dir/b <&>.qmp");
+  const failure = cases[1]!.children[0]!;
   assert.equal(failure.name, "failure");
   assert.match(failure.text, /dir\/b <&>\.qmp:7:/);
-  assert.equal(model!.children[2]!.children[0]!.name, "skipped");
+  assert.equal(cases[2]!.children[0]!.name, "skipped");
   assert.equal(model!.attrs.failures, "1");
   assert.equal(model!.attrs.skipped, "1");
-  assert.equal(qemu!.children[0]!.children[0]!.name, "skipped");
-  assert.equal(qemu!.children[1]!.children[0]!.name, "failure");
-  assert.equal(qemu!.children[1]!.children[0]!.attrs.type, "unexpected-pass");
+  const qcases = qemu!.children.filter((c) => c.name === "testcase");
+  assert.equal(qcases[0]!.children[0]!.name, "skipped");
+  assert.equal(qcases[1]!.children[0]!.name, "failure");
+  assert.equal(qcases[1]!.children[0]!.attrs.type, "unexpected-pass");
   assert.ok(!xml.includes("\u0001"), "control characters are dropped");
 });
 

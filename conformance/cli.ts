@@ -68,7 +68,9 @@ Options:
   --target T         model (default), model-socket, qemu or qmp:ADDR
                      (qmp:unix:/path.sock, qmp:HOST:PORT); repeat for several
                      targets side by side
-  --profile P        profile of model targets: seed (default), qemu-10.0, or all
+  --profile P        profile(s) of model targets, comma-separated: seed (default),
+                     qemu-10.0, qemu-10.1, qemu-10.2, qemu-11.1, RELEASE+seed
+                     (e.g. qemu-11.1+seed), or all
   --qemu PATH        QEMU binary for --target qemu (default: $QEMU_BINARY or
                      qemu-system-x86_64 on PATH)
   --jobs N           fixtures run at once on process targets (default: cores)
@@ -88,7 +90,7 @@ Options:
 
 Examples:
   conform                                   every fixture on the model (seed)
-  conform --profile all                     both model profiles
+  conform --profile all                     every model profile
   conform --target model --target qemu      the model and real QEMU side by side
   conform --target qemu --jobs 2 fixtures/host
   conform --filter 'host/*' --reporter junit --output junit.xml
@@ -113,7 +115,7 @@ changed.
 
 Options:
   --target T         qemu (the usual source of truth), model, model-socket or qmp:ADDR
-  --profile P        profile for a model target (default seed)
+  --profile P        profile for a model target (default seed; see conform --help)
   --qemu PATH        QEMU binary
   --dry-run          show the changes only
   --alternative SEL  keep what the fixture expects for other releases and add

@@ -28,10 +28,26 @@ export {
   type MatchResult,
   matchUnordered,
   type Mismatch,
+  TARGET_VALUE_NAMES,
+  type TargetValues,
+  targetValues,
   unifiedDiff,
 } from "./matchers.ts";
 export {
+  compareRelease,
+  formatRelease,
+  parseSelector,
+  type ReleaseOp,
+  type Selector,
+  type SelectorAtom,
+  type SelectorContext,
+  SelectorError,
+  selectorMatches,
+} from "./transcript/selector.ts";
+export { type TargetContext, targetContext } from "./target_context.ts";
+export {
   applyExpectation,
+  describeTarget,
   type FixtureResult,
   type Outcome,
   runFixture,
@@ -43,6 +59,7 @@ export {
   type SuiteResult,
   type SuiteTarget,
   summarise,
+  type TargetInfo,
   targetLabel,
   type TargetSummary,
 } from "./runner.ts";

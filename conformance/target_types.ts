@@ -12,7 +12,7 @@
 export { type QmpChannel, TargetClosedError, TargetTimeoutError } from "../qmp/channel.ts";
 import type { QmpChannel } from "../qmp/channel.ts";
 import type { HostInterface } from "../model/host_interface.ts";
-import type { ReleaseLine } from "./transcript/selector.ts";
+import type { ReleaseLine } from "../model/profile.ts";
 
 /** The version a target reports (`query-version`). */
 export interface ReportedVersion {

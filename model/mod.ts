@@ -38,15 +38,28 @@ export {
 export {
   type DcdParameters,
   DEFAULT_PROFILE,
+  type JsonErrorDialect,
   type Profile,
   profileByName,
+  type ProfileChoice,
+  profileForVersion,
   PROFILES,
   QEMU_10_0,
+  QEMU_10_1,
+  QEMU_10_2,
+  QEMU_11_1,
   type QemuVersion,
+  type QmpParameters,
+  type QomParameters,
+  type ReleaseLine,
+  RELEASES,
   SEED,
+  SEED_FEATURES,
   type TaggedMemoryFeatures,
   withDcd,
+  withSeed,
 } from "./profile.ts";
+export type { DevicePropertyTable } from "./device_property_tables.ts";
 export {
   type HostInterface,
   MAILBOX_PAYLOAD_MAX,

@@ -50,7 +50,8 @@ as server=on,wait=off or the legacy server,nowait). Runs until a client sends
 description prints QEMU's start-up message and exits with status 1.
 
 Options:
-  --profile NAME     behaviour profile: ${Object.keys(PROFILES).join(", ")} (default: seed)
+  --profile NAME     behaviour profile: ${Object.keys(PROFILES).join(", ")}, or RELEASE+seed
+                     (e.g. qemu-11.1+seed; default: seed)
   --host MODE        simulated host: none (default; nobody answers the device),
                      accept (accept every offer in full and perform every
                      release, through the device mailbox), manual (the client

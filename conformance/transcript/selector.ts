@@ -13,13 +13,9 @@
  * @module
  */
 
-/** A QEMU release line, `major.minor`. */
-export interface ReleaseLine {
-  /** Major version, e.g. 11. */
-  major: number;
-  /** Minor version, e.g. 1. */
-  minor: number;
-}
+import type { ReleaseLine } from "../../model/profile.ts";
+
+export type { ReleaseLine };
 
 /** What a selector is evaluated against. */
 export interface SelectorContext {

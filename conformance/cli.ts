@@ -179,9 +179,12 @@ export async function main(args: readonly string[], deps: CliDependencies = {}):
   const createTargets = deps.createTargets ?? defaultTargets;
   const argv = [...args];
   let command = "conform";
-  if (argv[0] === "conform" || argv[0] === "record") command = argv.shift()!;
-  else if (argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
-    stdout(`Usage: cli.ts conform|record [options]\n\n${CONFORM_HELP}\n${RECORD_HELP}`);
+  if (argv[0] === "conform" || argv[0] === "record" || argv[0] === "lint") {
+    command = argv.shift()!;
+  } else if (argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
+    stdout(
+      `Usage: cli.ts conform|record|lint [options]\n\n${CONFORM_HELP}\n${RECORD_HELP}\n${LINT_HELP}`,
+    );
     return 0;
   } else if (
     argv[0] !== undefined && !argv[0].startsWith("-") && /^[a-z]+$/.test(argv[0]) &&
@@ -191,13 +194,15 @@ export async function main(args: readonly string[], deps: CliDependencies = {}):
     try {
       await Deno.stat(argv[0]);
     } catch {
-      stderr(`unknown subcommand '${argv[0]}': expected conform or record (see --help)\n`);
+      stderr(`unknown subcommand '${argv[0]}': expected conform, record or lint (see --help)\n`);
       return 2;
     }
   }
   try {
     return command === "record"
       ? await record(argv, { stdout, stderr, createTargets })
+      : command === "lint"
+      ? await lint(argv, { stdout, stderr, createTargets })
       : await conform(argv, { stdout, stderr, createTargets, tty: deps.tty });
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && "code" in e)) {
@@ -269,6 +274,13 @@ async function conform(argv: string[], io: Io): Promise<number> {
     return 2;
   }
   const presets = new MachinePresets(values.machines ?? DEFAULT_MACHINES_DIR);
+  // A malformed fixture is the author's mistake, not a target's failure: stop before anything runs.
+  const broken = await loadingErrors(fixtures, presets);
+  if (broken.length > 0) {
+    for (const e of broken) io.stderr(`${e}\n`);
+    io.stderr(`${broken.length} fixture(s) do not load: nothing was run\n`);
+    return 2;
+  }
   const specOptions: TargetSpecOptions = { profiles };
   if (values.qemu !== undefined) specOptions.qemu = values.qemu;
   const suiteTargets: SuiteTarget[] = [];
@@ -324,6 +336,78 @@ async function conform(argv: string[], io: Io): Promise<number> {
     else io.stdout(text);
   }
   return suite.ok ? 0 : 1;
+}
+
+/**
+ * Loading errors of fixtures, one line each (`FILE:LINE: what was wrong`):
+ * transcripts that do not parse, and machine presets that do not resolve.
+ */
+async function loadingErrors(
+  fixtures: readonly FixtureFile[],
+  presets: MachinePresets,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of fixtures) {
+    if (f.transcript instanceof Error) {
+      out.push(f.transcript.message);
+      continue;
+    }
+    try {
+      await presets.resolve(f.transcript.header.machine);
+    } catch (e) {
+      out.push(`${f.transcript.file}:1: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+const LINT_HELP = `Usage: lint [options] [FIXTURE|DIR|GLOB ...]
+
+Checks fixtures (default: fixtures/) without running them on any target:
+every header key, feature name, selector, step and JSON value, and every
+machine preset they name. Prints one line per problem (FILE:LINE: ...).
+
+Options:
+  --machines DIR     machine presets (default: fixtures/machines)
+  --root DIR         fixture names are relative to DIR (default: fixtures/)
+  -h, --help         this help
+
+Exit status: 0 when every fixture loads, 2 otherwise.
+`;
+
+async function lint(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      machines: { type: "string" },
+      root: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(LINT_HELP);
+    return 0;
+  }
+  const fixtures = await loadFixtures(
+    positionals.length > 0 ? positionals : [DEFAULT_FIXTURES_DIR],
+    values.root ?? DEFAULT_FIXTURES_DIR,
+  );
+  if (fixtures.length === 0) {
+    io.stderr("no fixture found (check the paths)\n");
+    return 2;
+  }
+  const broken = await loadingErrors(
+    fixtures,
+    new MachinePresets(values.machines ?? DEFAULT_MACHINES_DIR),
+  );
+  for (const e of broken) io.stderr(`${e}\n`);
+  io.stdout(
+    broken.length === 0
+      ? `${fixtures.length} fixture(s) load cleanly\n`
+      : `${broken.length} of ${fixtures.length} fixture(s) do not load\n`,
+  );
+  return broken.length === 0 ? 0 : 2;
 }
 
 async function record(argv: string[], io: Io): Promise<number> {

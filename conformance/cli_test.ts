@@ -142,3 +142,55 @@ Deno.test("record --dry-run prints the change and leaves the file alone", async 
 Deno.test("record without --target is a usage error", async () => {
   assert.equal((await run(["record", dir])).code, 2);
 });
+
+Deno.test("a fixture that does not load stops conform before anything runs: exit 2, FILE:LINE once", async () => {
+  const bad = await Deno.makeTempDir({ prefix: "cli-bad-" });
+  try {
+    await Deno.writeTextFile(
+      `${bad}/ok.qmp`,
+      '# title: ok\n-> {"execute": "x"}\n<- {"return": {}}\n',
+    );
+    await Deno.writeTextFile(`${bad}/typo.qmp`, "# title: t\n# requires: dcdd\n-> {}\n");
+    let started = 0;
+    const counting: TargetFactory = () => {
+      const t = fakeTarget({ respond });
+      const start = t.start.bind(t);
+      t.start = (m, s) => {
+        started++;
+        return start(m, s);
+      };
+      return Promise.resolve([t]);
+    };
+    let out = "";
+    let err = "";
+    const code = await main(["conform", "--target", "fake", "--root", bad, bad], {
+      createTargets: counting,
+      stdout: (t) => (out += t),
+      stderr: (t) => (err += t),
+      tty: false,
+    });
+    assert.equal(code, 2, out + err);
+    assert.equal(started, 0);
+    assert.equal(err.match(/typo\.qmp:2: unknown feature 'dcdd'/g)?.length, 1, err);
+    assert.ok(!/typo\.qmp:2: .*typo\.qmp:2:/.test(err), "the location is not doubled");
+    assert.match(err, /1 fixture\(s\) do not load: nothing was run/);
+  } finally {
+    await Deno.remove(bad, { recursive: true });
+  }
+});
+
+Deno.test("lint checks fixtures without a target and exits 2 on a problem", async () => {
+  const ok = await run(["lint", dir]);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /4 fixture\(s\) load cleanly/);
+  const bad = await Deno.makeTempDir({ prefix: "cli-lint-" });
+  try {
+    await Deno.writeTextFile(`${bad}/m.qmp`, "# title: m\n# machine: no-such-preset\n-> {}\n");
+    const r = await run(["lint", "--root", bad, bad]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /m\.qmp:1: .*no-such-preset/);
+    assert.match(r.out, /1 of 1 fixture\(s\) do not load/);
+  } finally {
+    await Deno.remove(bad, { recursive: true });
+  }
+});

@@ -27,7 +27,25 @@ export interface QmpTargetOptions {
 }
 
 /**
- * Creates a target for an already-running QMP endpoint (`unix:PATH` or `tcp:HOST:PORT`).
+ * The endpoint address a `qmp:` target names: `unix:PATH` and `tcp:HOST:PORT`
+ * as they are, and the short `HOST:PORT` (as `--help` and FORMAT.md write it)
+ * as `tcp:HOST:PORT`.
+ *
+ * @example
+ * ```ts
+ * import { qmpEndpointAddress } from "./qmp.ts";
+ * if (qmpEndpointAddress("127.0.0.1:4444") !== "tcp:127.0.0.1:4444") throw new Error();
+ * if (qmpEndpointAddress("unix:/tmp/q.sock") !== "unix:/tmp/q.sock") throw new Error();
+ * ```
+ */
+export function qmpEndpointAddress(address: string): string {
+  if (address.startsWith("unix:") || address.startsWith("tcp:")) return address;
+  return /^(\[[^\]]+\]|[^:/\s]+):[0-9]+$/.test(address) ? `tcp:${address}` : address;
+}
+
+/**
+ * Creates a target for an already-running QMP endpoint (`unix:PATH`,
+ * `tcp:HOST:PORT` or `HOST:PORT`).
  *
  * @example
  * ```ts ignore
@@ -35,7 +53,8 @@ export interface QmpTargetOptions {
  * const target = qmpTarget("unix:/tmp/q/qmp.sock");
  * ```
  */
-export function qmpTarget(address: string, options: QmpTargetOptions = {}): Target {
+export function qmpTarget(given: string, options: QmpTargetOptions = {}): Target {
+  const address = qmpEndpointAddress(given);
   let probed: Promise<TargetCapabilities> | undefined;
   const connect = () =>
     QmpClient.connect(address, { connectTimeoutMs: options.connectTimeoutMs ?? 5000 });

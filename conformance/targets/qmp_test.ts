@@ -3,7 +3,7 @@ import { availableQemu } from "../qemu/test_util.ts";
 import { loadFixtures } from "../loader.ts";
 import { DEFAULT_MACHINES_DIR, MachinePresets } from "../machines.ts";
 import { runSuite } from "../runner.ts";
-import { qmpTarget } from "./qmp.ts";
+import { qmpEndpointAddress, qmpTarget } from "./qmp.ts";
 
 const qemu = availableQemu("the qmp target tests");
 
@@ -45,4 +45,12 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("qmp:HOST:PORT, as --help documents it, names a TCP endpoint", () => {
+  assert.equal(qmpEndpointAddress("localhost:4444"), "tcp:localhost:4444");
+  assert.equal(qmpEndpointAddress("[::1]:4444"), "tcp:[::1]:4444");
+  assert.equal(qmpEndpointAddress("tcp:127.0.0.1:1"), "tcp:127.0.0.1:1");
+  assert.equal(qmpEndpointAddress("unix:/tmp/a:1"), "unix:/tmp/a:1");
+  assert.equal(qmpTarget("127.0.0.1:4444").name, "qmp:tcp:127.0.0.1:4444");
 });

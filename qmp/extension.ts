@@ -16,9 +16,12 @@
  * Host modes: `none` (nobody answers the device; the default), `manual` (the
  * client plays the host through the mailbox command; behaves as `none`
  * otherwise) and `accept` (after each successful
- * `cxl-add-dynamic-capacity` / `cxl-release-dynamic-capacity`, the
- * {@linkcode acceptAll} host answers through the mailbox before the next
- * command is processed).
+ * `cxl-add-dynamic-capacity` / `cxl-release-dynamic-capacity`, the device's
+ * one {@linkcode DeviceHost} answers through the mailbox, synchronously,
+ * before the next command of any session is processed).
+ *
+ * Every command here runs synchronously: nothing of another session can run
+ * in the middle of a mailbox command or a host run.
  *
  * @module
  */
@@ -27,7 +30,8 @@ import { fromHex, toHex } from "../model/hex.ts";
 
 import type { Machine } from "../model/machine_types.ts";
 import type { QmpObject, QmpResult, QmpValue } from "../model/qmp_value.ts";
-import { acceptAll, type HostAction } from "./host_accept.ts";
+import { type DeviceHost, DeviceHosts } from "./device_host.ts";
+import type { HostAction } from "./host_accept.ts";
 import type { CommandExtension } from "./session.ts";
 
 /** Reverse-domain prefix of the project's QMP extension commands. */
@@ -52,7 +56,7 @@ function checkMembers(
 ): QmpResult | undefined {
   const a = args ?? {};
   for (const [name, type] of Object.entries(spec)) {
-    const v = a[name];
+    const v = Object.hasOwn(a, name) ? a[name] : undefined;
     if (v === undefined) {
       if (type.endsWith("?")) continue;
       return err(`Parameter '${name}' is missing`);
@@ -65,7 +69,8 @@ function checkMembers(
     }
   }
   for (const key of Object.keys(a)) {
-    if (!(key in spec)) return err(`Parameter '${key}' is unexpected`);
+    // own members only: `constructor`, `toString` or `__proto__` are unknown members too
+    if (!Object.hasOwn(spec, key)) return err(`Parameter '${key}' is unexpected`);
   }
   return undefined;
 }
@@ -76,9 +81,8 @@ export class HostExtension implements CommandExtension {
   readonly commands: readonly string[] = [MAILBOX_COMMAND, STATE_COMMAND];
   /** The host mode. */
   readonly mode: HostMode;
-  /** What the `accept` host did, most recent last (bounded to 1000 entries). */
-  readonly actions: HostAction[] = [];
   readonly #machine: Machine;
+  readonly #hosts: DeviceHosts;
 
   /**
    * Creates the extension of a served machine.
@@ -89,10 +93,16 @@ export class HostExtension implements CommandExtension {
   constructor(machine: Machine, mode: HostMode) {
     this.#machine = machine;
     this.mode = mode;
+    this.#hosts = DeviceHosts.of(machine);
+  }
+
+  /** What the machine's `accept` hosts did, most recent last (bounded to 1000 entries). */
+  get actions(): HostAction[] {
+    return this.#hosts.actions;
   }
 
   /** Runs an extension command. */
-  async execute(command: string, args: QmpObject | undefined): Promise<QmpResult> {
+  execute(command: string, args: QmpObject | undefined): QmpResult {
     if (command === STATE_COMMAND) {
       const bad = checkMembers(args, {});
       if (bad !== undefined) return bad;
@@ -111,7 +121,7 @@ export class HostExtension implements CommandExtension {
         return err(`Parameter 'payload-hex': ${(e as Error).message}`);
       }
       try {
-        const r = await this.#machine.host(a.device as string).mailbox(opcode, payload);
+        const r = this.#machine.mailboxSync(a.device as string, opcode, payload);
         return { return: { rc: r.rc, "payload-hex": toHex(r.payload) } };
       } catch (e) {
         return err(e instanceof Error ? e.message : String(e));
@@ -120,20 +130,23 @@ export class HostExtension implements CommandExtension {
     return err(`The command ${command} has not been found`, "CommandNotFound");
   }
 
-  /** In `accept` mode, answers the device after a successful DC add or release. */
-  async afterCommand(
-    command: string,
-    args: QmpObject | undefined,
-    result: QmpResult,
-  ): Promise<void> {
+  /**
+   * In `accept` mode, lets the device's host answer a successful DC add or
+   * release at once (synchronously: before the session, or any other
+   * session, processes its next command).
+   */
+  afterCommand(command: string, args: QmpObject | undefined, result: QmpResult): void {
     if (this.mode !== "accept" || !("return" in result)) return;
     if (command !== "cxl-add-dynamic-capacity" && command !== "cxl-release-dynamic-capacity") {
       return;
     }
     const path = args?.path;
     if (typeof path !== "string") return;
-    const done = await acceptAll(this.#machine.host(path));
-    this.actions.push(...done);
-    if (this.actions.length > 1000) this.actions.splice(0, this.actions.length - 1000);
+    this.hostOf(path).settle();
+  }
+
+  /** The one host of a device of the served machine (by id or QOM path). */
+  hostOf(device: string): DeviceHost {
+    return this.#hosts.forDevice(device);
   }
 }

@@ -81,3 +81,19 @@ Deno.test("in none mode nobody answers: the offer stays pending", async () => {
   const state = await run(STATE_COMMAND);
   assertEquals(state.includes('"accepted-extents": []'), true, state);
 });
+
+Deno.test("the mailbox extension refuses members named like Object.prototype's (constructor, toString, __proto__) as unexpected", async () => {
+  const { run } = await session("manual");
+  for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+    const args = JSON.parse(`{"device": "cxl-vmem0", "opcode": 1, "${name}": 1}`);
+    assertEquals(
+      await run(MAILBOX_COMMAND, args),
+      `{"error": {"class": "GenericError", "desc": "Parameter '${name}' is unexpected"}}\r\n`,
+      name,
+    );
+  }
+  assertEquals(
+    await run(STATE_COMMAND, JSON.parse('{"toString": 1}')),
+    `{"error": {"class": "GenericError", "desc": "Parameter 'toString' is unexpected"}}\r\n`,
+  );
+});

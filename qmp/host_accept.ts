@@ -15,7 +15,12 @@
  * @module
  */
 
-import { type HostInterface, Opcode, ReturnCode } from "../model/host_interface.ts";
+import {
+  type HostInterface,
+  type MailboxReply,
+  Opcode,
+  ReturnCode,
+} from "../model/host_interface.ts";
 
 /** Event log id of the Dynamic Capacity log. */
 export const DC_EVENT_LOG = 4;
@@ -51,6 +56,79 @@ function extentPayload(extents: readonly EventExtent[]): Uint8Array {
   return b;
 }
 
+/** One mailbox command the host wants to run. */
+export interface MailboxRequest {
+  /** Opcode. */
+  opcode: number;
+  /** Input payload. */
+  payload: Uint8Array;
+}
+
+/**
+ * The accept host as a sequence of mailbox requests: yields each request,
+ * takes the device's reply, returns what it did. Driven by
+ * {@linkcode acceptAll} (asynchronous mailbox, e.g. a real QEMU) or
+ * {@linkcode acceptAllSync} (the model's synchronous mailbox).
+ *
+ * @param maxRounds bound on Get/Clear rounds (the log holds at most a few records).
+ */
+export function* acceptSteps(
+  maxRounds = 64,
+): Generator<MailboxRequest, HostAction[], MailboxReply> {
+  const actions: HostAction[] = [];
+  let addGroup: EventExtent[] = [];
+  let releaseGroup: EventExtent[] = [];
+  function* flushAdd(): Generator<MailboxRequest, void, MailboxReply> {
+    if (addGroup.length === 0) return;
+    const r = yield { opcode: Opcode.DC_ADD_RESPONSE, payload: extentPayload(addGroup) };
+    actions.push({ action: "add-response", extents: addGroup, rc: r.rc });
+    addGroup = [];
+  }
+  function* flushRelease(): Generator<MailboxRequest, void, MailboxReply> {
+    if (releaseGroup.length === 0) return;
+    const r = yield { opcode: Opcode.DC_RELEASE, payload: extentPayload(releaseGroup) };
+    actions.push({ action: "release", extents: releaseGroup, rc: r.rc });
+    releaseGroup = [];
+  }
+  for (let round = 0; round < maxRounds; round++) {
+    const got = yield { opcode: Opcode.EVENTS_GET_RECORDS, payload: Uint8Array.of(DC_EVENT_LOG) };
+    if (got.rc !== ReturnCode.SUCCESS || got.payload.length < HEADER) break;
+    const p = got.payload;
+    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    const count = Math.min(v.getUint16(0x14, true), Math.floor((p.length - HEADER) / RECORD));
+    if (count === 0) break;
+    const handles: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = HEADER + i * RECORD;
+      handles.push(v.getUint16(at + 0x14, true));
+      const type = p[at + 0x30]!;
+      const more = (p[at + 0x35]! & 1) !== 0;
+      const extent = { dpa: v.getBigUint64(at + 0x38, true), len: v.getBigUint64(at + 0x40, true) };
+      if (type === 0) {
+        yield* flushRelease();
+        addGroup.push(extent);
+        if (!more) yield* flushAdd();
+      } else if (type === 1) {
+        yield* flushAdd();
+        releaseGroup.push(extent);
+        if (!more) yield* flushRelease();
+      }
+    }
+    const clear = new Uint8Array(6 + 2 * handles.length);
+    clear[0] = DC_EVENT_LOG;
+    clear[2] = handles.length;
+    handles.forEach((h, i) => new DataView(clear.buffer).setUint16(6 + 2 * i, h, true));
+    const cleared = yield { opcode: Opcode.EVENTS_CLEAR_RECORDS, payload: clear };
+    actions.push({ action: "clear", extents: [], rc: cleared.rc });
+    if (cleared.rc !== ReturnCode.SUCCESS) break;
+  }
+  // A request whose last records overflowed the log never shows More=0:
+  // answer what was offered.
+  yield* flushAdd();
+  yield* flushRelease();
+  return actions;
+}
+
 /**
  * Handles every record in the device's DC event log: accepts offers in full,
  * performs releases, clears the records. Returns what it did.
@@ -65,56 +143,34 @@ function extentPayload(extents: readonly EventExtent[]): Uint8Array {
  * @param maxRounds bound on Get/Clear rounds (the log holds at most a few records).
  */
 export async function acceptAll(host: HostInterface, maxRounds = 64): Promise<HostAction[]> {
-  const actions: HostAction[] = [];
-  let addGroup: EventExtent[] = [];
-  let releaseGroup: EventExtent[] = [];
-  const flushAdd = async () => {
-    if (addGroup.length === 0) return;
-    const r = await host.mailbox(Opcode.DC_ADD_RESPONSE, extentPayload(addGroup));
-    actions.push({ action: "add-response", extents: addGroup, rc: r.rc });
-    addGroup = [];
-  };
-  const flushRelease = async () => {
-    if (releaseGroup.length === 0) return;
-    const r = await host.mailbox(Opcode.DC_RELEASE, extentPayload(releaseGroup));
-    actions.push({ action: "release", extents: releaseGroup, rc: r.rc });
-    releaseGroup = [];
-  };
-  for (let round = 0; round < maxRounds; round++) {
-    const got = await host.mailbox(Opcode.EVENTS_GET_RECORDS, Uint8Array.of(DC_EVENT_LOG));
-    if (got.rc !== ReturnCode.SUCCESS || got.payload.length < HEADER) break;
-    const p = got.payload;
-    const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
-    const count = Math.min(v.getUint16(0x14, true), Math.floor((p.length - HEADER) / RECORD));
-    if (count === 0) break;
-    const handles: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const at = HEADER + i * RECORD;
-      handles.push(v.getUint16(at + 0x14, true));
-      const type = p[at + 0x30]!;
-      const more = (p[at + 0x35]! & 1) !== 0;
-      const extent = { dpa: v.getBigUint64(at + 0x38, true), len: v.getBigUint64(at + 0x40, true) };
-      if (type === 0) {
-        await flushRelease();
-        addGroup.push(extent);
-        if (!more) await flushAdd();
-      } else if (type === 1) {
-        await flushAdd();
-        releaseGroup.push(extent);
-        if (!more) await flushRelease();
-      }
-    }
-    const clear = new Uint8Array(6 + 2 * handles.length);
-    clear[0] = DC_EVENT_LOG;
-    clear[2] = handles.length;
-    handles.forEach((h, i) => new DataView(clear.buffer).setUint16(6 + 2 * i, h, true));
-    const cleared = await host.mailbox(Opcode.EVENTS_CLEAR_RECORDS, clear);
-    actions.push({ action: "clear", extents: [], rc: cleared.rc });
-    if (cleared.rc !== ReturnCode.SUCCESS) break;
+  const steps = acceptSteps(maxRounds);
+  let next = steps.next();
+  while (!next.done) {
+    next = steps.next(await host.mailbox(next.value.opcode, next.value.payload));
   }
-  // A request whose last records overflowed the log never shows More=0:
-  // answer what was offered.
-  await flushAdd();
-  await flushRelease();
-  return actions;
+  return next.value;
+}
+
+/**
+ * {@linkcode acceptAll} over a synchronous mailbox (the model's
+ * `mailboxSync`): runs to completion without yielding to other tasks, so no
+ * QMP command of any client can run in between.
+ *
+ * @example
+ * ```ts ignore
+ * import { acceptAllSync } from "./host_accept.ts";
+ * const actions = acceptAllSync((op, p) => machine.mailboxSync("cxl-vmem0", op, p));
+ * ```
+ *
+ * @param mailbox runs one mailbox command synchronously.
+ * @param maxRounds bound on Get/Clear rounds.
+ */
+export function acceptAllSync(
+  mailbox: (opcode: number, payload: Uint8Array) => MailboxReply,
+  maxRounds = 64,
+): HostAction[] {
+  const steps = acceptSteps(maxRounds);
+  let next = steps.next();
+  while (!next.done) next = steps.next(mailbox(next.value.opcode, next.value.payload));
+  return next.value;
 }

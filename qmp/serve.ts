@@ -21,7 +21,12 @@ import {
   MAILBOX_COMMAND,
   STATE_COMMAND,
 } from "./extension.ts";
-import { QmpServer } from "./server.ts";
+import { connectOut, QmpServer, type QmpStream, stdioStream } from "./server.ts";
+import { type MonitorSpec, monitorSpecs } from "./monitor_args.ts";
+import { unixPathError } from "./unix_socket.ts";
+
+/** The program name QEMU's messages start with. */
+const QEMU = "qemu-system-x86_64";
 
 /** Builds a machine from QEMU arguments (the model's `createMachine`). */
 export type MachineFactory = (args: readonly string[], options: MachineOptions) => Machine;
@@ -34,7 +39,7 @@ export interface ServeDeps {
   stdout?: (line: string) => void;
   /** Standard error lines. */
   stderr?: (line: string) => void;
-  /** Resolves when the process should stop (default: SIGINT or SIGTERM). */
+  /** Resolves when the process should stop (default: SIGINT, SIGTERM or SIGHUP). */
   stopSignal?: Promise<unknown>;
   /** Called with the server once it listens (tests use it). */
   onListening?: (server: QmpServer) => void;
@@ -43,10 +48,15 @@ export interface ServeDeps {
 /** The usage text. */
 export const USAGE = `Usage: serve [OPTIONS] -- QEMU-ARGUMENTS...
 
-Runs the CXL DCD model as if it were QEMU and answers QMP on every socket
-named by a -qmp option (unix:PATH or tcp:HOST:PORT, with QEMU's options such
-as server=on,wait=off or the legacy server,nowait). Runs until a client sends
-'quit', or SIGINT/SIGTERM; removes its unix sockets on exit. A bad machine
+Runs the CXL DCD model as if it were QEMU and answers QMP on every monitor
+the QEMU arguments name: -qmp unix:PATH or tcp:HOST:PORT (with QEMU's options
+such as server=on,wait=off or the legacy server,nowait), -qmp stdio, or
+-chardev socket,id=X,path=PATH,server=on,wait=off -mon chardev=X,mode=control.
+A socket without server=on is a client-mode socket: serve connects out to it
+and fails at start-up, as QEMU does, when nobody listens there. As QEMU, each
+listening socket serves one client at a time; the next ones wait (connected,
+not greeted) until it disconnects. Runs until a client sends 'quit', or
+SIGINT/SIGTERM/SIGHUP; removes its unix sockets on exit. A bad machine
 description prints QEMU's start-up message and exits with status 1.
 
 Options:
@@ -56,8 +66,10 @@ Options:
                      accept (accept every offer in full and perform every
                      release, through the device mailbox), manual (the client
                      is the host, through ${MAILBOX_COMMAND})
-  --listen-any       let tcp::PORT (empty host) bind every interface
+  --listen-any       let tcp::PORT (empty host) bind every interface, IPv4 and IPv6
                      (default: loopback; an explicit host such as 0.0.0.0 is honoured)
+  --concurrent-clients
+                     serve every client of a socket at once (QEMU: one at a time)
   --quiet            print nothing but errors
   --help             this text
 
@@ -93,7 +105,9 @@ export function qmpOptions(args: readonly string[]): string[] {
 function signalPromise(): { promise: Promise<string>; dispose(): void } {
   let resolve!: (s: string) => void;
   const promise = new Promise<string>((r) => resolve = r);
-  const handlers: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as Deno.Signal[]).map(
+  // QEMU terminates cleanly on SIGHUP as on SIGINT and SIGTERM.
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  const handlers: [Deno.Signal, () => void][] = signals.map(
     (s) => [s, () => resolve(s)],
   );
   for (const [s, h] of handlers) Deno.addSignalListener(s, h);
@@ -110,6 +124,7 @@ interface ServeOptions {
   profile: string;
   host: string;
   "listen-any": boolean;
+  "concurrent-clients": boolean;
   quiet: boolean;
   help: boolean;
 }
@@ -123,6 +138,7 @@ function parseServeOptions(args: readonly string[]): ServeOptions {
     profile: "seed",
     host: "none",
     "listen-any": false,
+    "concurrent-clients": false,
     quiet: false,
     help: false,
   };
@@ -136,7 +152,10 @@ function parseServeOptions(args: readonly string[]): ServeOptions {
         throw new TypeError(`option '--${name}' needs a value`);
       }
       out[name] = value;
-    } else if ((name === "listen-any" || name === "quiet" || name === "help") && eq < 0) {
+    } else if (
+      (name === "listen-any" || name === "concurrent-clients" || name === "quiet" ||
+        name === "help") && eq < 0
+    ) {
       out[name] = true;
     } else if (arg === "-h") {
       out.help = true;
@@ -189,10 +208,16 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
     stderr(`serve: unknown host mode '${parsed.host}': expected one of ${HOST_MODES.join(", ")}`);
     return 2;
   }
-  const listen = qmpOptions(qemuArgs);
-  if (listen.length === 0) {
+  let monitors: MonitorSpec[];
+  try {
+    monitors = monitorSpecs(qemuArgs);
+  } catch (e) {
+    stderr(`${QEMU}: ${(e as Error).message}`);
+    return 1;
+  }
+  if (monitors.length === 0) {
     stderr(
-      "serve: no -qmp option among the QEMU arguments: expected e.g. -qmp unix:qmp.sock,server=on,wait=off",
+      "serve: no -qmp option (or -mon mode=control) among the QEMU arguments: expected e.g. -qmp unix:qmp.sock,server=on,wait=off",
     );
     return 2;
   }
@@ -208,21 +233,69 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
     throw e;
   }
   if (!parsed.quiet) { for (const n of machine.notices) stderr(n); }
+  const listen: ({ path: string } | { hostname: string; port: number })[] = [];
+  const streams: QmpStream[] = [];
+  const cleanup = () => {
+    for (const c of streams) c.close();
+  };
+  // With -qmp stdio, stdout carries QMP: say nothing else there.
+  const say = monitors.some((m) => m.kind === "stdio") ? stderr : stdout;
+  for (const m of monitors) {
+    if (m.kind === "stdio") {
+      streams.push(stdioStream());
+      continue;
+    }
+    const a = m.address;
+    if (a.options.abstract !== undefined && a.options.abstract !== "off") {
+      cleanup();
+      stderr(`serve: ${m.location}: abstract unix sockets are not supported by the model`);
+      return 1;
+    }
+    if (a.transport === "unix") {
+      const tooLong = unixPathError(a.path);
+      if (tooLong !== undefined) {
+        cleanup();
+        stderr(`${QEMU}: ${m.location}: ${tooLong}`);
+        return 1;
+      }
+    }
+    if (m.server) {
+      listen.push(
+        a.transport === "unix" ? { path: a.path } : { hostname: a.hostname, port: a.port },
+      );
+      continue;
+    }
+    try {
+      streams.push(await connectOut(a));
+    } catch (e) {
+      cleanup();
+      stderr(`${QEMU}: ${m.location}: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   let server: QmpServer;
   try {
     server = await QmpServer.listen({
       machine,
       listen,
+      streams,
       extension: new HostExtension(machine, host),
       listenAny: parsed["listen-any"],
+      concurrentClients: parsed["concurrent-clients"],
     });
   } catch (e) {
+    cleanup();
     stderr(`serve: ${(e as Error).message}`);
     return 1;
   }
   if (!parsed.quiet) {
     for (const a of server.addresses) {
-      stdout(`serve: profile ${profile.name}, host ${host}: QMP listening on ${a}`);
+      say(`serve: profile ${profile.name}, host ${host}: QMP listening on ${a}`);
+    }
+    for (const m of monitors) {
+      if (m.kind === "stdio" || !m.server) {
+        say(`serve: profile ${profile.name}, host ${host}: QMP on ${m.location}`);
+      }
     }
   }
   deps.onListening?.(server);

@@ -105,7 +105,13 @@ Deno.test("serve stops on its stop signal", async () => {
   const dir = await Deno.makeTempDir();
   const stop = Promise.withResolvers<void>();
   const c = capture();
-  const done = main(["--quiet", "--", ...DCD_MACHINE, "-qmp", `unix:${dir}/q.sock`], {
+  const done = main([
+    "--quiet",
+    "--",
+    ...DCD_MACHINE,
+    "-qmp",
+    `unix:${dir}/q.sock,server=on,wait=off`,
+  ], {
     ...c.deps,
     stopSignal: stop.promise,
     onListening: () => stop.resolve(),

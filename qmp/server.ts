@@ -1,31 +1,61 @@
 /**
  * Serves a {@linkcode Machine} over QMP on unix and TCP sockets given in
  * QEMU's chardev spelling (`unix:PATH,server=on,wait=off`,
- * `tcp:HOST:PORT,server,nowait`). Each client gets its own
- * {@linkcode QmpSession}; one misbehaving client never disturbs another:
- * input is bounded per message (QEMU's "JSON token size limit exceeded" at
- * {@linkcode DEFAULT_MAX_MESSAGE_BYTES}) and a client that does not read its
- * output is dropped once {@linkcode DEFAULT_MAX_OUTPUT_BYTES} are queued.
+ * `tcp:HOST:PORT,server,nowait`), and on already-open streams (client-mode
+ * sockets, stdio). Each client gets its own {@linkcode QmpSession}; one
+ * misbehaving client never disturbs another: input is bounded per message
+ * (QEMU's "JSON token size limit exceeded" at
+ * {@linkcode DEFAULT_MAX_MESSAGE_BYTES}), and input is throttled like QEMU
+ * does: a connection's input is not read while its unsent output is above a
+ * quarter of {@linkcode DEFAULT_MAX_OUTPUT_BYTES}, and reading resumes once
+ * it drained. A client that reads is never dropped; only one whose unsent
+ * output still passes the whole bound (events it does not read) is.
  *
- * Differences from QEMU, on purpose: several clients may be connected to one
- * socket at once (QEMU serves one per chardev and queues the others); unix
- * sockets are created owner-only (0600) by binding in a private directory and
- * renaming into place; a stale socket file is replaced but any other file is
- * left alone (QEMU unlinks whatever is there); `tcp::PORT` (empty host) binds
- * the loopback address unless `listenAny` is set (QEMU binds every
- * interface), while an explicit host such as `0.0.0.0` is honoured.
+ * Connections: with `concurrentClients: false` (what `serve` does by
+ * default, as QEMU), a socket serves one client at a time and the next ones
+ * wait in the kernel's accept backlog, greeted only when the one before
+ * disconnects. With `concurrentClients: true` (the library default, and
+ * `serve --concurrent-clients`) every client is served at once.
+ *
+ * Differences from QEMU, on purpose: unix sockets are created owner-only
+ * (0600, see `unix_socket.ts`); a stale socket file is replaced but any other
+ * file is left alone (QEMU unlinks whatever is there); `tcp::PORT` (empty
+ * host) binds the loopback address unless `listenAny` is set (then both
+ * `0.0.0.0` and `::`, as QEMU), while an explicit host such as `0.0.0.0` is
+ * honoured.
  *
  * @module
  */
 
 import type { Machine } from "../model/machine_types.ts";
-import { formatSocketAddress, parseSocketAddress, type SocketAddressLike } from "./address.ts";
+import {
+  formatSocketAddress,
+  parseSocketAddress,
+  type SocketAddress,
+  type SocketAddressLike,
+} from "./address.ts";
 import { type CommandExtension, QmpSession } from "./session.ts";
+import { listenUnix } from "./unix_socket.ts";
 
 /** Default bound on one input message: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
-/** Default bound on output queued for a slow client: 8 MiB. */
+/**
+ * Default bound on output queued for a client: 8 MiB. Input stops being read
+ * above a quarter of it; a client is dropped only above all of it.
+ */
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
+/** Input is fed to a session in slices of this many bytes, output checked in between. */
+export const INPUT_SLICE_BYTES = 256;
+
+/** A byte stream one QMP session runs over: a socket connection, or stdio. */
+export interface QmpStream {
+  /** The client's input. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Writes output; resolves with the number of bytes written. */
+  write(p: Uint8Array): Promise<number>;
+  /** Closes the stream (ends a pending read). */
+  close(): void;
+}
 
 /** Options of {@linkcode QmpServer.listen}. */
 export interface QmpServerOptions {
@@ -39,8 +69,15 @@ export interface QmpServerOptions {
   maxMessageBytes?: number;
   /** Bound on queued output per client (default {@linkcode DEFAULT_MAX_OUTPUT_BYTES}). */
   maxOutputBytes?: number;
-  /** Bind every interface for `tcp::PORT` (empty host); default: loopback only. */
+  /** Bind every interface, IPv4 and IPv6, for `tcp::PORT` (empty host); default: loopback only. */
   listenAny?: boolean;
+  /**
+   * Serve every client of a socket at once (default `true`); `false` serves
+   * one at a time as QEMU does, the next ones queued in the accept backlog.
+   */
+  concurrentClients?: boolean;
+  /** Open streams to serve, one session each (client-mode sockets, stdio). */
+  streams?: readonly QmpStream[];
   /** Called once when a client's `quit` ended the machine (after its reply was sent). */
   onQuit?: () => void;
 }
@@ -51,56 +88,68 @@ interface Listening {
   socketPath?: string;
 }
 
-async function isLiveSocket(path: string): Promise<boolean> {
+/**
+ * Listens on TCP. An empty host binds loopback, or with `any` both
+ * families: `::` first, then `0.0.0.0` on the same port unless the `::`
+ * socket is dual-stack already (then that bind fails with EADDRINUSE).
+ */
+function listenTcp(hostname: string, port: number, any: boolean): Deno.Listener[] {
+  if (hostname !== "") return [Deno.listen({ hostname, port })];
+  if (!any) return [Deno.listen({ hostname: "127.0.0.1", port })];
+  let v6: Deno.Listener | undefined;
   try {
-    const c = await Deno.connect({ transport: "unix", path });
-    c.close();
-    return true;
+    v6 = Deno.listen({ hostname: "::", port });
   } catch {
-    return false;
+    return [Deno.listen({ hostname: "0.0.0.0", port })]; // no IPv6 on this host
+  }
+  try {
+    return [Deno.listen({ hostname: "0.0.0.0", port: (v6.addr as Deno.NetAddr).port }), v6];
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) return [v6]; // dual-stack: IPv4 arrives on `::`
+    v6.close();
+    throw e;
   }
 }
 
-async function listenUnix(path: string): Promise<Deno.Listener> {
-  let info: Deno.FileInfo | undefined;
+const osError = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e)).replace(/ \(os error \d+\)$/, "");
+
+/**
+ * Connects out to a client-mode (`server=off`) address, as QEMU does for
+ * `-qmp unix:PATH` without `server=on`.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectOut } from "./server.ts";
+ * import { parseSocketAddress } from "./address.ts";
+ * const conn = await connectOut(parseSocketAddress("unix:/tmp/fm.sock"));
+ * ```
+ *
+ * @throws {Error} with QEMU's message, e.g. `Failed to connect to '/tmp/x.sock': No such file or directory`.
+ */
+export async function connectOut(address: SocketAddress): Promise<Deno.Conn> {
+  const target = address.transport === "unix"
+    ? address.path
+    : `${address.hostname}:${address.port}`;
   try {
-    info = await Deno.lstat(path);
+    return address.transport === "unix"
+      ? await Deno.connect({ transport: "unix", path: address.path })
+      : await Deno.connect({ hostname: address.hostname, port: address.port });
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    throw new Error(`Failed to connect to '${target}': ${osError(e)}`);
   }
-  if (info !== undefined) {
-    if (!info.isSocket) {
-      throw new Deno.errors.AddrInUse(
-        `cannot listen on unix:${path}: a file that is not a socket is in the way (remove it or choose another path)`,
-      );
-    }
-    if (await isLiveSocket(path)) {
-      throw new Deno.errors.AddrInUse(
-        `cannot listen on unix:${path}: another server is listening there`,
-      );
-    }
-    await Deno.remove(path); // stale socket of a dead server
-  }
-  // Bind inside a private directory, restrict the socket, then rename it into
-  // place: no moment exists where others could connect.
-  const slash = path.lastIndexOf("/");
-  const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
-  const priv = await Deno.makeTempDir({ dir, prefix: ".qmp-bind-" });
-  try {
-    await Deno.chmod(priv, 0o700);
-    const tmp = `${priv}/s`;
-    const listener = Deno.listen({ transport: "unix", path: tmp });
-    try {
-      await Deno.chmod(tmp, 0o600);
-      await Deno.rename(tmp, path);
-    } catch (e) {
-      listener.close();
-      throw e;
-    }
-    return listener;
-  } finally {
-    await Deno.remove(priv, { recursive: true }).catch(() => {});
-  }
+}
+
+/**
+ * The process's standard input and output as a {@linkcode QmpStream}
+ * (`-qmp stdio`).
+ */
+export function stdioStream(): QmpStream {
+  return {
+    readable: Deno.stdin.readable,
+    write: (p: Uint8Array) => Deno.stdout.write(p),
+    close: () => {},
+  };
 }
 
 /**
@@ -127,7 +176,8 @@ async function listenUnix(path: string): Promise<Deno.Listener> {
 export class QmpServer {
   readonly #opts: QmpServerOptions;
   readonly #listening: Listening[];
-  readonly #conns = new Set<Deno.Conn>();
+  readonly #conns = new Set<QmpStream>();
+  readonly #readers = new Set<ReadableStreamDefaultReader<Uint8Array>>();
   readonly #sessions = new Set<QmpSession>();
   readonly #tasks = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
@@ -140,12 +190,13 @@ export class QmpServer {
     this.#listening = listening;
     this.#done = new Promise((r) => this.#resolveDone = r);
     for (const l of listening) this.#track(this.#accept(l));
+    for (const stream of opts.streams ?? []) this.#track(this.#serve(stream));
   }
 
   /**
    * Starts listening on every address.
    *
-   * @throws {TypeError} for an address that is not `unix:` or `tcp:`, or a client-mode (`server=off`) one.
+   * @throws {TypeError} for an address that is not `unix:` or `tcp:`, a client-mode (`server=off`) one, or a unix path longer than QEMU accepts.
    * @throws {Deno.errors.AddrInUse} when an address is taken.
    */
   static async listen(opts: QmpServerOptions): Promise<QmpServer> {
@@ -157,24 +208,20 @@ export class QmpServer {
           throw new TypeError(
             `'${
               formatSocketAddress(spec)
-            }' has server=off: the model only listens (expected server=on)`,
+            }' has server=off: connect it with connectOut() and pass it in streams (listen expects server=on)`,
           );
         }
         if (a.transport === "unix") {
           const listener = await listenUnix(a.path);
           listening.push({ listener, address: `unix:${a.path}`, socketPath: a.path });
         } else {
-          const hostname = a.hostname !== ""
-            ? a.hostname
-            : opts.listenAny
-            ? "0.0.0.0"
-            : "127.0.0.1";
-          const listener = Deno.listen({ hostname, port: a.port });
-          const bound = listener.addr as Deno.NetAddr;
-          listening.push({
-            listener,
-            address: formatSocketAddress({ hostname: bound.hostname, port: bound.port }),
-          });
+          for (const listener of listenTcp(a.hostname, a.port, opts.listenAny === true)) {
+            const bound = listener.addr as Deno.NetAddr;
+            listening.push({
+              listener,
+              address: formatSocketAddress({ hostname: bound.hostname, port: bound.port }),
+            });
+          }
         }
       }
     } catch (e) {
@@ -214,21 +261,27 @@ export class QmpServer {
           conn.close();
           continue;
         }
-        this.#track(this.#serve(conn));
+        const served = this.#serve(conn);
+        this.#track(served);
+        // One client at a time: the next waits in the kernel's accept backlog.
+        if (this.#opts.concurrentClients === false) await served;
       }
     } catch {
       // listener closed
     }
   }
 
-  async #serve(conn: Deno.Conn): Promise<void> {
+  async #serve(conn: QmpStream): Promise<void> {
     this.#conns.add(conn);
     const maxOut = this.#opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const highWater = Math.max(1, Math.floor(maxOut / 4));
+    const lowWater = Math.floor(highWater / 2);
     const encoder = new TextEncoder();
     const out: Uint8Array[] = [];
     let queued = 0;
     let dropped = false;
     let wake: (() => void) | undefined;
+    let drained: (() => void) | undefined;
     let finishing = false;
     const drop = () => {
       if (dropped) return;
@@ -237,12 +290,15 @@ export class QmpServer {
         conn.close();
       } catch { /* closed */ }
       wake?.();
+      drained?.();
     };
     const write = (text: string) => {
       if (dropped) return;
       const b = encoder.encode(text);
       queued += b.length;
-      if (queued > maxOut) return drop(); // a client that does not read is dropped
+      // Input is throttled above highWater, so only output the client did not
+      // ask for (events) can pass the bound: a client that does not read.
+      if (queued > maxOut) return drop();
       out.push(b);
       wake?.();
     };
@@ -262,6 +318,10 @@ export class QmpServer {
           drop();
         }
         queued -= b.length;
+        if (drained !== undefined && queued <= lowWater) {
+          drained();
+          drained = undefined;
+        }
       }
     })();
     const sessionOpts = {
@@ -273,18 +333,34 @@ export class QmpServer {
     let quit = false;
     session.onClose(() => quit = true);
     session.start();
+    const reader = conn.readable.getReader();
+    this.#readers.add(reader);
     try {
-      const reader = conn.readable.getReader();
       while (!dropped && !session.closed) {
         const r = await reader.read();
         if (r.done) break;
-        session.feed(r.value);
-        if (session.closed) break;
+        const chunk = r.value;
+        // Backpressure: feed slice by slice and stop reading while the unsent
+        // output is above highWater. Below it nothing awaits between slices,
+        // so a chunk is handled as if fed at once (out-of-band order kept).
+        for (
+          let off = 0;
+          off < chunk.length && !dropped && !session.closed;
+          off += INPUT_SLICE_BYTES
+        ) {
+          session.feed(chunk.subarray(off, off + INPUT_SLICE_BYTES));
+          if (queued > highWater && !dropped) {
+            await new Promise<void>((r) => drained = r);
+          }
+        }
       }
-      reader.releaseLock();
     } catch {
       // reset by peer, or dropped
     }
+    this.#readers.delete(reader);
+    try {
+      reader.releaseLock();
+    } catch { /* a read was pending */ }
     await session.idle().catch(() => {});
     session.close();
     this.#sessions.delete(session);
@@ -319,6 +395,7 @@ export class QmpServer {
           c.close();
         } catch { /* closed */ }
       }
+      for (const r of this.#readers) r.cancel().catch(() => {}); // stdio: close() cannot end a read
       while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
       this.#resolveDone();
     })();

@@ -214,6 +214,11 @@ export function parseCommandLine(args: readonly string[], profile: Profile): Com
       case "qmp-pretty":
         monitors++;
         break;
+      case "chardev":
+      case "mon":
+        // Monitor plumbing (libvirt's -chardev socket,... -mon chardev=X,mode=control):
+        // the QMP server reads these, the model has nothing to do.
+        break;
       default:
         ignored.set(`-${name}`, (ignored.get(`-${name}`) ?? 0) + 1);
     }

@@ -1,27 +1,66 @@
 /**
  * An incremental JSON stream parser that behaves like QEMU's QMP input path
- * (json-lexer, json-streamer and json-parser of QEMU 10.0.2) on well-formed
- * AND malformed input: the same values, the same error texts, the same number
- * of error objects for one malformed line, the same recovery points.
+ * (json-lexer, json-streamer and json-parser) on well-formed AND malformed
+ * input: the same values, the same error texts, the same number of error
+ * objects for one malformed line, the same recovery points. Two dialects,
+ * chosen by {@linkcode JsonStreamOptions.dialect} (a profile's
+ * `qmp.jsonErrors`); values parsed from valid input are the same in both.
  *
- * Verified against the real QEMU 10.0.2 binary (see `json_stream_test.ts`):
+ * `qemu-10.0` (verified against QEMU 10.0.2, see `json_stream_test.ts`):
  * - a lexical error reports `JSON parse error, stray '<token so far>'` and the
- *   lexer then skips input until a structural character (`{ } [ ]`), a
+ *   lexer then skips input until a structural character (`{ } [ ] , :`), a
  *   control character other than TAB, or a byte 0xFE/0xFF;
  * - a message is parsed as soon as its brackets balance (or go negative), so
  *   a lone `}` gives `JSON parse error, expecting value` and an unterminated
- *   object produces nothing until more input arrives;
+ *   object produces nothing until more input arrives; a lexical error drops
+ *   the message collected so far;
  * - single-quoted strings are accepted, `\u0000` is allowed, invalid UTF-8
  *   inside strings is an error, interpolation (`%`) is not available;
  * - nesting above 1024 gives `JSON nesting depth limit exceeded`; a message
  *   above the size bound gives `JSON token size limit exceeded` (QEMU's bound
- *   is 64 MiB; servers pass a smaller one with the same text);
+ *   is 64 MiB; servers pass a smaller one with the same text); each limit
+ *   error drops the message collected so far;
  * - integers that fit int64/uint64 stay exact (bigint beyond the safe range),
- *   others become doubles, as QEMU's QNum does.
+ *   others become doubles, as QEMU's QNum does;
+ * - at end of input ({@linkcode JsonStreamParser.flush}) an unfinished string
+ *   or number is a stray and an open message gives `JSON parse error,
+ *   premature EOI`.
+ *
+ * `qemu-11.1` (verified against QEMU 11.1.3): the same lexer, the same
+ * message boundaries and limits, but the parser runs token by token:
+ * - every `JSON parse error, ...` text starts with `LINE:COLUMN: ` (1-based,
+ *   over everything the stream was fed: the lines of one QMP connection).
+ *   Lines end at LF only; the column counts bytes (CR, TAB and each byte of
+ *   a UTF-8 sequence are one column). The position is the first byte of the
+ *   offending token (for a stray, of the text shown), plus one when that byte
+ *   was the lookahead that ended a number, a keyword or the skipping after a
+ *   lexical error (as if that byte were counted twice); whitespace between
+ *   resynchronises;
+ * - a grammar error is reported at the token that shows it, as soon as it
+ *   arrives, with new texts: `expecting key` (10.0: `key is not a string in
+ *   object`, or `expecting value` / `invalid keyword` in a key position),
+ *   `expecting ':'` (`missing : in object pair`), `expected ',' or '}'`
+ *   (`expected separator in dict`), `expected ',' or ']'` (`expected
+ *   separator in list`); `duplicate key` is reported at the last token of the
+ *   repeated member's value; string and keyword errors keep their texts;
+ * - after an error (also a limit error: `JSON nesting depth limit exceeded`,
+ *   `JSON token size limit exceeded`, `JSON token count limit exceeded`, which
+ *   keep their unprefixed texts), the rest of the message up to where its
+ *   brackets balance is skipped without further errors; a lexical error while skipping
+ *   is silent and ends the skipping (the next byte starts a new message), a
+ *   lexical error otherwise is reported and also starts a new message;
+ * - so `{"execute": query-status}` gives `invalid keyword 'query'` (the
+ *   parser sees `query` before the lexer sees `-s`) and then `expecting value`
+ *   for the `}` after the silent stray;
+ * - at end of input (only {@linkcode JsonStreamParser.flush}, never on a QMP
+ *   connection) an unfinished token is a stray and an open message gives
+ *   `JSON parse error, premature end of input` one column after the last
+ *   byte, two after a number or keyword it ends (as `-blockdev` JSON shows).
  *
  * @module
  */
 
+import type { JsonErrorDialect } from "../model/profile.ts";
 import type { QmpObject, QmpValue } from "../model/qmp_value.ts";
 
 /** QEMU's bound on the bytes of one message (MAX_TOKEN_SIZE, 64 MiB). */
@@ -42,6 +81,12 @@ export interface JsonStreamOptions {
   maxTokenCount?: number;
   /** Deepest nesting (default: QEMU's 1024). */
   maxNesting?: number;
+  /**
+   * Whose error behaviour to reproduce (default `qemu-10.0`): `qemu-11.1`
+   * prefixes parse errors with `LINE:COLUMN: ` and reports grammar errors
+   * token by token with 11.1's texts (see the module documentation).
+   */
+  dialect?: JsonErrorDialect;
 }
 
 /** One thing the stream produced: a parsed value, or QEMU's error text. */
@@ -107,26 +152,38 @@ export class JsonStreamParser {
   readonly #maxBytes: number;
   readonly #maxTokens: number;
   readonly #maxNesting: number;
+  /** The 11.1 parser when that dialect is chosen (undefined: 10.0). */
+  readonly #incremental: IncrementalParser | undefined;
   #state: S = S.START;
   #buf = new Uint8Array(64);
   #len = 0;
   #tokens: Token[] = [];
+  #tokenCount = 0;
   #tokenBytes = 0;
   #braces = 0;
   #brackets = 0;
+  /** 11.1: an error was reported in this message; skip to its end. */
+  #skipping = false;
+  /** Line and column of the byte being lexed (1-based; column 0 before a line's first byte). */
+  #line = 1;
+  #col = 0;
+  /** Where the token being lexed starts, as 11.1 reports it. */
+  #tokLine = 1;
+  #tokCol = 1;
   readonly #encoder = new TextEncoder();
 
   /**
    * Creates a parser.
    *
    * @param onItem receives each parsed value or error, in order.
-   * @param options limits (defaults are QEMU's).
+   * @param options limits (defaults are QEMU's) and the error dialect.
    */
   constructor(onItem: (item: JsonStreamItem) => void, options: JsonStreamOptions = {}) {
     this.#onItem = onItem;
     this.#maxBytes = options.maxMessageBytes ?? QEMU_MAX_MESSAGE_BYTES;
     this.#maxTokens = options.maxTokenCount ?? QEMU_MAX_TOKEN_COUNT;
     this.#maxNesting = options.maxNesting ?? QEMU_MAX_NESTING;
+    if (options.dialect === "qemu-11.1") this.#incremental = new IncrementalParser();
   }
 
   /** Bytes held for an incomplete message (tokens plus the token being lexed). */
@@ -137,20 +194,53 @@ export class JsonStreamParser {
   /** Feeds a chunk; text is encoded as UTF-8. */
   feed(chunk: Uint8Array | string): void {
     const bytes = typeof chunk === "string" ? this.#encoder.encode(chunk) : chunk;
-    for (let i = 0; i < bytes.length; i++) this.#char(bytes[i]!);
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      this.#col++;
+      this.#char(c);
+      if (c === 0x0a) {
+        this.#line++;
+        this.#col = 0;
+      }
+    }
   }
 
   /** End of input: parses what is complete (QEMU's JSON_END_OF_INPUT). */
   flush(): void {
-    // A token in progress is dropped as QEMU's flush does for incomplete tokens
-    // that cannot terminate; terminal states emit their token.
-    if (this.#state !== S.START && this.#state !== S.RECOVERY) this.#char(-1);
+    if (this.#incremental !== undefined) return this.#flush11();
+    // A number or keyword in progress ends; an unfinished string or number is
+    // a stray (as `-blockdev` JSON shows on QEMU 10.0.2).
+    if (this.#state !== S.START && this.#state !== S.RECOVERY) {
+      this.#char(-1);
+      if (this.#len > 0) this.#lexError();
+    }
     this.#state = S.START;
     this.#len = 0;
     if (this.#tokens.length === 0) return;
     const item = parseTokens(this.#tokens);
     this.#reset();
     this.#onItem(item);
+  }
+
+  /** 11.1's end of input, as its `-blockdev` JSON shows it. */
+  #flush11(): void {
+    const state = this.#state;
+    // The end of input is one more column; as the lookahead ending a number
+    // or keyword it counts twice.
+    this.#col++;
+    const col = isLookaheadTerminal(state) ? this.#col + 1 : this.#col;
+    if (state !== S.START && state !== S.RECOVERY && state !== S.WHITESPACE) {
+      this.#char(-1);
+      // An unfinished string or number is a stray.
+      if (this.#len > 0) this.#lexError();
+    }
+    this.#state = S.START;
+    this.#len = 0;
+    const report = this.#tokenCount > 0 && !this.#skipping;
+    this.#reset();
+    if (report) {
+      this.#onItem({ error: `${this.#line}:${col}: JSON parse error, premature end of input` });
+    }
   }
 
   #push(c: number): void {
@@ -171,9 +261,12 @@ export class JsonStreamParser {
 
   #reset(): void {
     this.#tokens = [];
+    this.#tokenCount = 0;
     this.#tokenBytes = 0;
     this.#braces = 0;
     this.#brackets = 0;
+    this.#skipping = false;
+    this.#incremental?.reset();
   }
 
   #emitError(desc: string): void {
@@ -181,28 +274,49 @@ export class JsonStreamParser {
     this.#onItem({ error: desc });
   }
 
+  /** 11.1: reports an error of the current message unless one was already reported. */
+  #error11(desc: string): void {
+    if (this.#skipping) return;
+    this.#skipping = true;
+    this.#onItem({ error: desc });
+  }
+
+  /** `LINE:COLUMN: ` of the current token, 11.1's prefix. */
+  #where(): string {
+    return `${this.#tokLine}:${this.#tokCol}: `;
+  }
+
   #lexError(): void {
     const text = cStringText(this.#take());
     this.#state = S.RECOVERY;
-    this.#emitError(`JSON parse error, stray '${text}'`);
+    const desc = `JSON parse error, stray '${text}'`;
+    if (this.#incremental === undefined) return this.#emitError(desc);
+    // 11.1: silent when the message already had its error; a new message follows.
+    const silent = this.#skipping;
+    this.#reset();
+    if (!silent) this.#onItem({ error: this.#where() + desc });
   }
 
   /** One byte (or -1 for end of input) through the lexer state machine. */
   #char(c: number): void {
+    // Whether `c` is being looked at again after it ended a number, a keyword
+    // or the skipping after an error: 11.1 then reports a token starting
+    // with it one column further.
+    let again = false;
     for (;;) {
       switch (this.#state) {
         case S.RECOVERY:
-          if (
-            c < 0x20 && c !== 0x09 || c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d ||
-            c >= 0xfe
-          ) {
+          if (endsRecovery(c)) {
             this.#state = S.START;
+            again = true;
             continue;
           }
           return;
         case S.START:
           if (c < 0) return;
           this.#push(c);
+          this.#tokLine = this.#line;
+          this.#tokCol = again ? this.#col + 1 : this.#col;
           switch (c) {
             case 0x22:
               this.#state = S.DQ;
@@ -269,6 +383,7 @@ export class JsonStreamParser {
             break;
           }
           this.#token(T.INTEGER);
+          again = true;
           continue;
         case S.NONZERO:
           if (isDigit(c)) this.#push(c);
@@ -280,6 +395,7 @@ export class JsonStreamParser {
             this.#state = S.MANTISSA;
           } else {
             this.#token(T.INTEGER);
+            again = true;
             continue;
           }
           break;
@@ -304,6 +420,7 @@ export class JsonStreamParser {
             this.#state = S.EXP_E;
           } else {
             this.#token(T.FLOAT);
+            again = true;
             continue;
           }
           break;
@@ -318,6 +435,7 @@ export class JsonStreamParser {
           if (isDigit(c)) this.#push(c);
           else {
             this.#token(T.FLOAT);
+            again = true;
             continue;
           }
           break;
@@ -325,6 +443,7 @@ export class JsonStreamParser {
           if (c >= 0x61 && c <= 0x7a) this.#push(c);
           else {
             this.#token(T.KEYWORD);
+            again = true;
             continue;
           }
           break;
@@ -337,10 +456,16 @@ export class JsonStreamParser {
       if (this.#len > this.#maxBytes) {
         this.#len = 0;
         this.#state = S.START;
-        this.#emitError("JSON token size limit exceeded");
+        this.#limitError("JSON token size limit exceeded");
       }
       return;
     }
+  }
+
+  /** A limit error: 10.0 drops the message, 11.1 skips to its end. */
+  #limitError(desc: string): void {
+    if (this.#incremental === undefined) this.#emitError(desc);
+    else this.#error11(desc);
   }
 
   /** A complete token: the json-streamer's bookkeeping. */
@@ -363,34 +488,220 @@ export class JsonStreamParser {
       default:
         break;
     }
-    if (this.#tokenBytes + bytes.length + 1 > this.#maxBytes) {
-      return this.#emitError("JSON token size limit exceeded");
+    const limit = this.#limitExceeded(bytes.length);
+    if (this.#incremental !== undefined) {
+      return this.#token11(type, bytes, limit, this.#incremental);
     }
-    if (this.#tokens.length + 1 > this.#maxTokens) {
-      return this.#emitError("JSON token count limit exceeded");
-    }
-    if (this.#braces + this.#brackets > this.#maxNesting) {
-      return this.#emitError("JSON nesting depth limit exceeded");
-    }
-    this.#tokens.push({ type, bytes });
+    if (limit !== undefined) return this.#emitError(limit);
+    this.#tokenCount++;
     this.#tokenBytes += bytes.length;
-    if (
-      (this.#braces > 0 || this.#brackets > 0) && this.#braces >= 0 && this.#brackets >= 0
-    ) return;
+    this.#tokens.push({ type, bytes });
+    if (this.#messageOpen()) return;
     const item = parseTokens(this.#tokens);
     this.#reset();
     this.#onItem(item);
   }
+
+  /** The streamer's limits on the message with one more token of `size` bytes. */
+  #limitExceeded(size: number): string | undefined {
+    if (this.#tokenBytes + size + 1 > this.#maxBytes) return "JSON token size limit exceeded";
+    if (this.#tokenCount + 1 > this.#maxTokens) return "JSON token count limit exceeded";
+    if (this.#braces + this.#brackets > this.#maxNesting) {
+      return "JSON nesting depth limit exceeded";
+    }
+    return undefined;
+  }
+
+  /** Whether the current message continues (its brackets neither balance nor go negative). */
+  #messageOpen(): boolean {
+    return (this.#braces > 0 || this.#brackets > 0) && this.#braces >= 0 && this.#brackets >= 0;
+  }
+
+  /**
+   * 11.1: the token goes straight to the parser, errors are reported where
+   * they show, and the message ends where 10.0's would.
+   */
+  #token11(type: T, bytes: Uint8Array, limit: string | undefined, parser: IncrementalParser): void {
+    if (limit !== undefined) this.#error11(limit);
+    else {
+      this.#tokenCount++;
+      this.#tokenBytes += bytes.length;
+      if (!this.#skipping) {
+        const err = parser.step(type, bytes);
+        if (err !== undefined) this.#error11(this.#where() + err);
+      }
+    }
+    if (this.#messageOpen()) return;
+    const ok = !this.#skipping;
+    const value = ok ? parser.result() : null;
+    this.#reset();
+    if (ok) this.#onItem({ value });
+  }
+}
+
+/**
+ * Whether the skipping after a lexical error ends at `c` (which is then
+ * lexed): a structural character `{ } [ ] , :`, a control character other
+ * than TAB, or a byte 0xFE/0xFF (never valid in UTF-8).
+ */
+function endsRecovery(c: number): boolean {
+  if (c < 0x20) return c !== 0x09;
+  return c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d || c === 0x2c || c === 0x3a ||
+    c >= 0xfe;
+}
+
+/** Lexer states that end their token on the byte after it (which is then looked at again). */
+function isLookaheadTerminal(s: S): boolean {
+  return s === S.ZERO || s === S.NONZERO || s === S.MANTISSA_DIGITS || s === S.DIGITS ||
+    s === S.KEYWORD;
 }
 
 class ParseError extends Error {}
 
+/** What the 11.1 parser accepts next. */
+const enum X {
+  /** A value (message start, after `:`, after `,` in an array). */
+  VALUE,
+  /** A value or `]` (after `[`). */
+  VALUE_OR_END,
+  /** A key (after `,` in an object). */
+  KEY,
+  /** A key or `}` (after `{`). */
+  KEY_OR_END,
+  /** The `:` after a key. */
+  COLON,
+  /** `,` or the closing bracket (after a member or element). */
+  SEPARATOR,
+  /** Nothing: the message's value is complete. */
+  DONE,
+}
+
+/** An open array, or an open object with the key of the member being parsed. */
+type Frame = { arr: QmpValue[] } | { obj: QmpObject; key: string };
+
+/**
+ * QEMU 11.1's parser: fed one token at a time, it builds the value and
+ * reports the first grammar, keyword or string error at the token showing it.
+ */
+class IncrementalParser {
+  #frames: Frame[] = [];
+  #expect: X = X.VALUE;
+  #value: QmpValue = null;
+
+  /** Forgets the message. */
+  reset(): void {
+    this.#frames.length = 0;
+    this.#expect = X.VALUE;
+    this.#value = null;
+  }
+
+  /** The complete message's value. */
+  result(): QmpValue {
+    return this.#value;
+  }
+
+  /** Takes one token; returns QEMU's error text (no position) when it is wrong there. */
+  step(type: T, bytes: Uint8Array): string | undefined {
+    try {
+      this.#step(type, bytes);
+      return undefined;
+    } catch (e) {
+      if (e instanceof ParseError) return e.message;
+      throw e;
+    }
+  }
+
+  #step(type: T, bytes: Uint8Array): void {
+    switch (this.#expect) {
+      case X.VALUE_OR_END:
+        if (type === T.RSQUARE) return this.#close();
+        return this.#valueToken(type, bytes);
+      case X.VALUE:
+        return this.#valueToken(type, bytes);
+      case X.KEY_OR_END:
+        if (type === T.RCURLY) return this.#close();
+        return this.#key(type, bytes);
+      case X.KEY:
+        return this.#key(type, bytes);
+      case X.COLON:
+        if (type !== T.COLON) fail("expecting ':'");
+        this.#expect = X.VALUE;
+        return;
+      case X.SEPARATOR:
+        return this.#separator(type);
+      case X.DONE:
+        // The streamer ends the message with its value; nothing follows.
+        throw new Error("token after the end of a message");
+    }
+  }
+
+  #valueToken(type: T, bytes: Uint8Array): void {
+    switch (type) {
+      case T.LCURLY:
+        this.#frames.push({ obj: {}, key: "" });
+        this.#expect = X.KEY_OR_END;
+        return;
+      case T.LSQUARE:
+        this.#frames.push({ arr: [] });
+        this.#expect = X.VALUE_OR_END;
+        return;
+      case T.INTEGER:
+      case T.FLOAT:
+      case T.STRING:
+      case T.KEYWORD:
+        return this.#complete(literal(type, bytes));
+      default:
+        fail("expecting value");
+    }
+  }
+
+  #key(type: T, bytes: Uint8Array): void {
+    if (type !== T.STRING) fail("expecting key");
+    (this.#frames.at(-1) as { key: string }).key = decodeString(bytes);
+    this.#expect = X.COLON;
+  }
+
+  #separator(type: T): void {
+    const top = this.#frames.at(-1)!;
+    const inObject = "obj" in top;
+    if (type === T.COMMA) {
+      this.#expect = inObject ? X.KEY : X.VALUE;
+      return;
+    }
+    if (type === (inObject ? T.RCURLY : T.RSQUARE)) return this.#close();
+    fail(inObject ? "expected ',' or '}'" : "expected ',' or ']'");
+  }
+
+  #close(): void {
+    const top = this.#frames.pop()!;
+    this.#complete("obj" in top ? top.obj : top.arr);
+  }
+
+  /** A value is complete: the message's, an element, or a member (checked for a repeated key). */
+  #complete(v: QmpValue): void {
+    const top = this.#frames.at(-1);
+    if (top === undefined) {
+      this.#value = v;
+      this.#expect = X.DONE;
+      return;
+    }
+    if ("arr" in top) top.arr.push(v);
+    else {
+      if (Object.hasOwn(top.obj, top.key)) fail("duplicate key");
+      setMember(top.obj, top.key, v);
+    }
+    this.#expect = X.SEPARATOR;
+  }
+}
+
+/** Throws QEMU's parse error. */
+function fail(msg: string): never {
+  throw new ParseError(`JSON parse error, ${msg}`);
+}
+
 /** Recursive-descent parse of one message's tokens, QEMU's error texts. */
 function parseTokens(tokens: readonly Token[]): JsonStreamItem {
   let pos = 0;
-  const fail = (msg: string): never => {
-    throw new ParseError(`JSON parse error, ${msg}`);
-  };
   const peek = (): Token => tokens[pos] ?? fail("premature EOI");
   const pop = (): Token => tokens[pos++] ?? fail("premature EOI");
 
@@ -406,7 +717,7 @@ function parseTokens(tokens: readonly Token[]): JsonStreamItem {
       case T.STRING:
       case T.KEYWORD:
         pos++;
-        return literal(t);
+        return literal(t.type, t.bytes);
       default:
         return fail("expecting value");
     }
@@ -477,11 +788,11 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
-function literal(t: Token): QmpValue {
-  const ascii = (): string => ASCII.decode(t.bytes);
-  switch (t.type) {
+function literal(type: T, bytes: Uint8Array): QmpValue {
+  const ascii = (): string => ASCII.decode(bytes);
+  switch (type) {
     case T.STRING:
-      return decodeString(t.bytes);
+      return decodeString(bytes);
     case T.KEYWORD: {
       const k = ascii();
       if (k === "true") return true;

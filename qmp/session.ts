@@ -14,7 +14,9 @@
  * `exec-oob` is a member like any other until `oob` was enabled; events reach
  * the client only after negotiation, in order with replies (an event a
  * command raises precedes its reply, as in QEMU); `quit` ends the session
- * after its reply.
+ * after its reply. JSON parse errors follow the machine profile's
+ * `qmp.jsonErrors` dialect (10.0's texts, or 11.1's with `LINE:COLUMN: `
+ * positions counted from the start of the session; see `json_stream.ts`).
  *
  * @module
  */
@@ -24,7 +26,7 @@ import type { QmpEvent, QmpObject, QmpResult, QmpValue } from "../model/qmp_valu
 import { formatJson, toQdictOrder } from "./json_format.ts";
 import { qdictOrder } from "./qemu_order.ts";
 import { firstRemainingKey } from "../model/qapi/key_order.ts";
-import { type JsonStreamItem, JsonStreamParser } from "./json_stream.ts";
+import { type JsonStreamItem, type JsonStreamOptions, JsonStreamParser } from "./json_stream.ts";
 
 /**
  * Commands a session offers beyond the machine's (e.g. the project's
@@ -105,10 +107,12 @@ export class QmpSession {
     this.#machine = machine;
     this.#write = write;
     this.#extension = options.extension;
-    const limits = options.maxMessageBytes === undefined
-      ? {}
-      : { maxMessageBytes: options.maxMessageBytes };
-    this.#parser = new JsonStreamParser((item) => this.#enqueue(item), limits);
+    // Positions in 11.1's errors count from the start of this connection.
+    const parserOptions: JsonStreamOptions = { dialect: machine.profile.qmp.jsonErrors };
+    if (options.maxMessageBytes !== undefined) {
+      parserOptions.maxMessageBytes = options.maxMessageBytes;
+    }
+    this.#parser = new JsonStreamParser((item) => this.#enqueue(item), parserOptions);
   }
 
   /** Whether capabilities were negotiated. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ReturnCode } from "../model/host_interface.ts";
 import type { FixtureFile } from "./loader.ts";
-import { runFixture, runSuite } from "./runner.ts";
+import { applyExpectation, type FixtureResult, runFixture, runSuite } from "./runner.ts";
 import { fakeTarget } from "./testdata/fake_target.ts";
 import { parseTranscript } from "./transcript/parse.ts";
 
@@ -299,4 +299,36 @@ Deno.test("targets that cannot start machines or run a machine skip with their r
   };
   const r2 = await runFixture(fx("a.qmp", STATUS), other, "f");
   assert.equal(r2.reason, "runs another machine");
+});
+
+Deno.test("a crash expectation counts only a death by that signal as the expected failure", () => {
+  const base: FixtureResult = {
+    fixture: "a.qmp",
+    title: "a",
+    target: "qemu[qemu-10.0]",
+    profile: "qemu-10.0",
+    outcome: "failed",
+    durationMs: 1,
+    failure: { file: "a.qmp", line: 3, message: "the connection closed" },
+  };
+  const crash = new Map([["a.qmp", "SIGSEGV: QEMU segfaults on this request"]]);
+  const died = (signal: string | null, code: number | null): FixtureResult => ({
+    ...base,
+    failure: {
+      ...base.failure!,
+      crash: { signal, code, unexpected: true, stderrTail: "" },
+    },
+  });
+  assert.equal(applyExpectation(died("SIGSEGV", null), crash).outcome, "expected-failure");
+  const other = applyExpectation(died("SIGKILL", null), crash);
+  assert.equal(other.outcome, "failed");
+  assert.match(other.failure!.message, /expects death by SIGSEGV .* it ended by SIGKILL/);
+  const never = applyExpectation(base, crash);
+  assert.equal(never.outcome, "failed");
+  assert.match(never.failure!.message, /and it did not die/);
+  // A reason without a signal keeps matching any failure.
+  assert.equal(
+    applyExpectation(base, new Map([["a.qmp", "answers differently"]])).outcome,
+    "expected-failure",
+  );
 });

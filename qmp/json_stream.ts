@@ -62,6 +62,7 @@
 
 import type { JsonErrorDialect } from "../model/profile.ts";
 import type { QmpObject, QmpValue } from "../model/qmp_value.ts";
+import { markFloat } from "../model/qapi/json_float.ts";
 
 /** QEMU's bound on the bytes of one message (MAX_TOKEN_SIZE, 64 MiB). */
 export const QEMU_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -105,10 +106,73 @@ const enum T {
   STRING,
 }
 
-interface Token {
-  type: T;
-  bytes: Uint8Array;
+/**
+ * The tokens of one message (10.0's parser runs once the message is
+ * complete), stored compactly: token `i` has type `types[i]` and the bytes
+ * `data[starts[i]]` up to `data[starts[i + 1]]`. A few bytes per token, so an
+ * unfinished message of N bytes holds about 6 N bytes, never an object per
+ * token.
+ */
+class TokenStore {
+  types = new Uint8Array(INITIAL_TOKENS);
+  starts = new Uint32Array(INITIAL_TOKENS + 1);
+  data = new Uint8Array(INITIAL_TOKEN_DATA);
+  count = 0;
+
+  /** Appends a token. */
+  push(type: T, bytes: Uint8Array): void {
+    const n = this.count;
+    if (n === this.types.length) {
+      // transfer() moves the contents and frees the old memory at once.
+      this.types = new Uint8Array(this.types.buffer.transfer(n * 2));
+      this.starts = new Uint32Array(this.starts.buffer.transfer((n * 2 + 1) * 4));
+    }
+    const at = this.starts[n]!;
+    const end = at + bytes.length;
+    if (end > this.data.length) {
+      let size = this.data.length * 2;
+      while (size < end) size *= 2;
+      this.data = new Uint8Array(this.data.buffer.transfer(size));
+    }
+    this.data.set(bytes, at);
+    this.types[n] = type;
+    this.starts[n + 1] = end;
+    this.count = n + 1;
+  }
+
+  /** Type of token `i`. */
+  type(i: number): T {
+    return this.types[i] as T;
+  }
+
+  /** Bytes of token `i` (a view, valid until the store changes). */
+  bytes(i: number): Uint8Array {
+    return this.data.subarray(this.starts[i]!, this.starts[i + 1]!);
+  }
+
+  /** Forgets every token and shrinks to the initial size. */
+  release(): void {
+    this.count = 0;
+    this.types = new Uint8Array(this.types.buffer.transfer(INITIAL_TOKENS));
+    this.starts = new Uint32Array(this.starts.buffer.transfer((INITIAL_TOKENS + 1) * 4));
+    this.data = new Uint8Array(this.data.buffer.transfer(INITIAL_TOKEN_DATA));
+  }
+
+  /** Forgets every token; memory grown for a big message is freed at once. */
+  clear(): void {
+    this.count = 0;
+    if (this.types.length > INITIAL_TOKENS * 16) {
+      this.types = new Uint8Array(this.types.buffer.transfer(INITIAL_TOKENS));
+      this.starts = new Uint32Array(this.starts.buffer.transfer((INITIAL_TOKENS + 1) * 4));
+    }
+    if (this.data.length > INITIAL_TOKEN_DATA * 16) {
+      this.data = new Uint8Array(this.data.buffer.transfer(INITIAL_TOKEN_DATA));
+    }
+  }
 }
+
+const INITIAL_TOKENS = 256;
+const INITIAL_TOKEN_DATA = 1024;
 
 const enum S {
   START,
@@ -157,7 +221,8 @@ export class JsonStreamParser {
   #state: S = S.START;
   #buf = new Uint8Array(64);
   #len = 0;
-  #tokens: Token[] = [];
+  /** 10.0: the tokens of the current message. */
+  readonly #tokens = new TokenStore();
   #tokenCount = 0;
   #tokenBytes = 0;
   #braces = 0;
@@ -191,6 +256,18 @@ export class JsonStreamParser {
     return this.#tokenBytes + this.#len;
   }
 
+  /**
+   * Drops an unfinished message and frees the memory it held at once (no
+   * need to wait for a garbage collection); the parser stays usable.
+   */
+  release(): void {
+    this.#state = S.START;
+    this.#reset();
+    this.#tokens.release();
+    this.#len = 0;
+    this.#buf = new Uint8Array(this.#buf.buffer.transfer(64));
+  }
+
   /** Feeds a chunk; text is encoded as UTF-8. */
   feed(chunk: Uint8Array | string): void {
     const bytes = typeof chunk === "string" ? this.#encoder.encode(chunk) : chunk;
@@ -216,7 +293,7 @@ export class JsonStreamParser {
     }
     this.#state = S.START;
     this.#len = 0;
-    if (this.#tokens.length === 0) return;
+    if (this.#tokens.count === 0) return;
     const item = parseTokens(this.#tokens);
     this.#reset();
     this.#onItem(item);
@@ -245,22 +322,25 @@ export class JsonStreamParser {
 
   #push(c: number): void {
     if (this.#len === this.#buf.length) {
-      const n = new Uint8Array(this.#buf.length * 2);
-      n.set(this.#buf);
-      this.#buf = n;
+      this.#buf = new Uint8Array(this.#buf.buffer.transfer(this.#buf.length * 2));
     }
     this.#buf[this.#len++] = c;
   }
 
   #take(): Uint8Array {
     const b = this.#buf.slice(0, this.#len);
-    this.#len = 0;
-    if (this.#buf.length > 65536) this.#buf = new Uint8Array(64);
+    this.#dropLexeme();
     return b;
   }
 
+  /** Forgets the bytes of the token being lexed (a buffer grown for a long one is released). */
+  #dropLexeme(): void {
+    this.#len = 0;
+    if (this.#buf.length > 65536) this.#buf = new Uint8Array(this.#buf.buffer.transfer(64));
+  }
+
   #reset(): void {
-    this.#tokens = [];
+    this.#tokens.clear();
     this.#tokenCount = 0;
     this.#tokenBytes = 0;
     this.#braces = 0;
@@ -278,6 +358,7 @@ export class JsonStreamParser {
   #error11(desc: string): void {
     if (this.#skipping) return;
     this.#skipping = true;
+    this.#tokens.clear();
     this.#onItem({ error: desc });
   }
 
@@ -471,7 +552,18 @@ export class JsonStreamParser {
   /** A complete token: the json-streamer's bookkeeping. */
   #token(type: T): void {
     this.#state = S.START;
-    const bytes = this.#take();
+    // A view of the lexer's buffer: copied into the store (10.0) or consumed
+    // at once by the 11.1 parser, then dropped.
+    const bytes = this.#buf.subarray(0, this.#len);
+    this.#len = 0;
+    try {
+      this.#completeToken(type, bytes);
+    } finally {
+      this.#dropLexeme();
+    }
+  }
+
+  #completeToken(type: T, bytes: Uint8Array): void {
     switch (type) {
       case T.LCURLY:
         this.#braces++;
@@ -495,7 +587,7 @@ export class JsonStreamParser {
     if (limit !== undefined) return this.#emitError(limit);
     this.#tokenCount++;
     this.#tokenBytes += bytes.length;
-    this.#tokens.push({ type, bytes });
+    this.#tokens.push(type, bytes);
     if (this.#messageOpen()) return;
     const item = parseTokens(this.#tokens);
     this.#reset();
@@ -528,14 +620,18 @@ export class JsonStreamParser {
       this.#tokenBytes += bytes.length;
       if (!this.#skipping) {
         const err = parser.step(type, bytes);
-        if (err !== undefined) this.#error11(this.#where() + err);
+        if (err !== undefined) {
+          this.#error11(this.#where() + err);
+          this.#tokens.clear();
+        } else this.#tokens.push(type, bytes);
       }
     }
     if (this.#messageOpen()) return;
-    const ok = !this.#skipping;
-    const value = ok ? parser.result() : null;
+    // The incremental parser only checks; the value of a message it accepted
+    // is built from the compact tokens (valid input parses the same in both dialects).
+    const item = this.#skipping ? undefined : parseTokens(this.#tokens);
     this.#reset();
-    if (ok) this.#onItem({ value });
+    if (item !== undefined) this.#onItem(item);
   }
 }
 
@@ -576,28 +672,23 @@ const enum X {
   DONE,
 }
 
-/** An open array, or an open object with the key of the member being parsed. */
-type Frame = { arr: QmpValue[] } | { obj: QmpObject; key: string };
+/** An open array (`null`), or an open object: its keys and the key of the member being parsed. */
+type Frame = null | { keys: Set<string>; key: string };
 
 /**
- * QEMU 11.1's parser: fed one token at a time, it builds the value and
+ * QEMU 11.1's parser: fed one token at a time, it checks the message and
  * reports the first grammar, keyword or string error at the token showing it.
+ * It keeps no values (only the keys of open objects, for repeated keys); the
+ * value of an accepted message is built from its tokens afterwards.
  */
 class IncrementalParser {
   #frames: Frame[] = [];
   #expect: X = X.VALUE;
-  #value: QmpValue = null;
 
   /** Forgets the message. */
   reset(): void {
     this.#frames.length = 0;
     this.#expect = X.VALUE;
-    this.#value = null;
-  }
-
-  /** The complete message's value. */
-  result(): QmpValue {
-    return this.#value;
   }
 
   /** Takes one token; returns QEMU's error text (no position) when it is wrong there. */
@@ -638,18 +729,20 @@ class IncrementalParser {
   #valueToken(type: T, bytes: Uint8Array): void {
     switch (type) {
       case T.LCURLY:
-        this.#frames.push({ obj: {}, key: "" });
+        this.#frames.push({ keys: new Set(), key: "" });
         this.#expect = X.KEY_OR_END;
         return;
       case T.LSQUARE:
-        this.#frames.push({ arr: [] });
+        this.#frames.push(null);
         this.#expect = X.VALUE_OR_END;
         return;
       case T.INTEGER:
       case T.FLOAT:
+        return this.#complete();
       case T.STRING:
       case T.KEYWORD:
-        return this.#complete(literal(type, bytes));
+        literal(type, bytes); // for its errors
+        return this.#complete();
       default:
         fail("expecting value");
     }
@@ -657,13 +750,12 @@ class IncrementalParser {
 
   #key(type: T, bytes: Uint8Array): void {
     if (type !== T.STRING) fail("expecting key");
-    (this.#frames.at(-1) as { key: string }).key = decodeString(bytes);
+    this.#frames.at(-1)!.key = decodeString(bytes);
     this.#expect = X.COLON;
   }
 
   #separator(type: T): void {
-    const top = this.#frames.at(-1)!;
-    const inObject = "obj" in top;
+    const inObject = this.#frames.at(-1) !== null;
     if (type === T.COMMA) {
       this.#expect = inObject ? X.KEY : X.VALUE;
       return;
@@ -673,22 +765,20 @@ class IncrementalParser {
   }
 
   #close(): void {
-    const top = this.#frames.pop()!;
-    this.#complete("obj" in top ? top.obj : top.arr);
+    this.#frames.pop();
+    this.#complete();
   }
 
   /** A value is complete: the message's, an element, or a member (checked for a repeated key). */
-  #complete(v: QmpValue): void {
-    const top = this.#frames.at(-1);
-    if (top === undefined) {
-      this.#value = v;
+  #complete(): void {
+    if (this.#frames.length === 0) {
       this.#expect = X.DONE;
       return;
     }
-    if ("arr" in top) top.arr.push(v);
-    else {
-      if (Object.hasOwn(top.obj, top.key)) fail("duplicate key");
-      setMember(top.obj, top.key, v);
+    const top = this.#frames.at(-1)!;
+    if (top !== null) {
+      if (top.keys.has(top.key)) fail("duplicate key");
+      top.keys.add(top.key);
     }
     this.#expect = X.SEPARATOR;
   }
@@ -700,14 +790,15 @@ function fail(msg: string): never {
 }
 
 /** Recursive-descent parse of one message's tokens, QEMU's error texts. */
-function parseTokens(tokens: readonly Token[]): JsonStreamItem {
+function parseTokens(tokens: TokenStore): JsonStreamItem {
   let pos = 0;
-  const peek = (): Token => tokens[pos] ?? fail("premature EOI");
-  const pop = (): Token => tokens[pos++] ?? fail("premature EOI");
+  const n = tokens.count;
+  const peek = (): T => pos < n ? tokens.type(pos) : fail("premature EOI");
+  const pop = (): T => pos < n ? tokens.type(pos++) : fail("premature EOI");
 
   const value = (): QmpValue => {
     const t = peek();
-    switch (t.type) {
+    switch (t) {
       case T.LCURLY:
         return object();
       case T.LSQUARE:
@@ -716,8 +807,7 @@ function parseTokens(tokens: readonly Token[]): JsonStreamItem {
       case T.FLOAT:
       case T.STRING:
       case T.KEYWORD:
-        pos++;
-        return literal(t.type, t.bytes);
+        return literal(t, tokens.bytes(pos++));
       default:
         return fail("expecting value");
     }
@@ -725,14 +815,14 @@ function parseTokens(tokens: readonly Token[]): JsonStreamItem {
   const object = (): QmpObject => {
     pos++;
     const obj: QmpObject = {};
-    if (peek().type === T.RCURLY) {
+    if (peek() === T.RCURLY) {
       pos++;
       return obj;
     }
     pair(obj);
     let t = pop();
-    while (t.type !== T.RCURLY) {
-      if (t.type !== T.COMMA) fail("expected separator in dict");
+    while (t !== T.RCURLY) {
+      if (t !== T.COMMA) fail("expected separator in dict");
       pair(obj);
       t = pop();
     }
@@ -742,23 +832,29 @@ function parseTokens(tokens: readonly Token[]): JsonStreamItem {
     peek();
     const key = value();
     if (typeof key !== "string") fail("key is not a string in object");
-    if (pop().type !== T.COLON) fail("missing : in object pair");
+    if (pop() !== T.COLON) fail("missing : in object pair");
+    const float = peek() === T.FLOAT;
     const v = value();
     if (Object.hasOwn(obj, key as string)) fail("duplicate key");
     setMember(obj, key as string, v);
+    if (float) markFloat(obj, key as string);
   };
   const array = (): QmpValue[] => {
     pos++;
     const arr: QmpValue[] = [];
-    if (peek().type === T.RSQUARE) {
+    if (peek() === T.RSQUARE) {
       pos++;
       return arr;
     }
-    arr.push(value());
-    let t = pop();
-    while (t.type !== T.RSQUARE) {
-      if (t.type !== T.COMMA) fail("expected separator in list");
+    const element = (): void => {
+      if (peek() === T.FLOAT) markFloat(arr, arr.length);
       arr.push(value());
+    };
+    element();
+    let t = pop();
+    while (t !== T.RSQUARE) {
+      if (t !== T.COMMA) fail("expected separator in list");
+      element();
       t = pop();
     }
     return arr;

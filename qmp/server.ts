@@ -45,7 +45,39 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
  */
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 /** Input is fed to a session in slices of this many bytes, output checked in between. */
-export const INPUT_SLICE_BYTES = 256;
+export const INPUT_SLICE_BYTES = 64;
+
+/**
+ * Round-robin turns between connections: a connection that fed a slice of
+ * input waits here before its next slice, so one client's flood (each error
+ * reply costs tens of microseconds) never holds the others' replies for more
+ * than a round of slices. Every waiting connection gets one slice per round,
+ * and the event loop (socket reads and writes) runs between rounds.
+ */
+class Turns {
+  #waiting: (() => void)[] = [];
+  #scheduled = false;
+
+  /** Resolves on the next round. */
+  next(): Promise<void> {
+    const p = new Promise<void>((r) => this.#waiting.push(r));
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setTimeout(() => this.#round(), 0);
+    }
+    return p;
+  }
+
+  #round(): void {
+    this.#scheduled = false;
+    const now = this.#waiting;
+    this.#waiting = [];
+    for (const r of now) r();
+  }
+}
+
+/** Work on one connection's input before the others get their turn. */
+const TURN_MS = 2;
 
 /** A byte stream one QMP session runs over: a socket connection, or stdio. */
 export interface QmpStream {
@@ -180,6 +212,7 @@ export class QmpServer {
   readonly #readers = new Set<ReadableStreamDefaultReader<Uint8Array>>();
   readonly #sessions = new Set<QmpSession>();
   readonly #tasks = new Set<Promise<void>>();
+  readonly #turns = new Turns();
   #closing: Promise<void> | undefined;
   #quit = false;
   readonly #done: Promise<void>;
@@ -304,7 +337,23 @@ export class QmpServer {
     };
     const writer = (async () => {
       while (!dropped) {
-        const b = out.shift();
+        let b = out.shift();
+        if (b !== undefined && out.length > 0 && b.length < 65536) {
+          // Coalesce queued replies (a flood of small errors) into one write.
+          const parts = [b];
+          let size = b.length;
+          while (out.length > 0 && size + out[0]!.length <= 65536) {
+            const next = out.shift()!;
+            parts.push(next);
+            size += next.length;
+          }
+          b = new Uint8Array(size);
+          let at = 0;
+          for (const part of parts) {
+            b.set(part, at);
+            at += part.length;
+          }
+        }
         if (b === undefined) {
           if (finishing) break;
           await new Promise<void>((r) => wake = r);
@@ -340,9 +389,11 @@ export class QmpServer {
         const r = await reader.read();
         if (r.done) break;
         const chunk = r.value;
-        // Backpressure: feed slice by slice and stop reading while the unsent
-        // output is above highWater. Below it nothing awaits between slices,
-        // so a chunk is handled as if fed at once (out-of-band order kept).
+        let since = performance.now();
+        // Feed slice by slice, taking turns with the other connections once
+        // a turn took TURN_MS (fairness; short input is handled as if fed at
+        // once, out-of-band order kept), and stop reading while the unsent
+        // output is above highWater (backpressure).
         for (
           let off = 0;
           off < chunk.length && !dropped && !session.closed;
@@ -351,6 +402,11 @@ export class QmpServer {
           session.feed(chunk.subarray(off, off + INPUT_SLICE_BYTES));
           if (queued > highWater && !dropped) {
             await new Promise<void>((r) => drained = r);
+          } else if (
+            off + INPUT_SLICE_BYTES < chunk.length && performance.now() - since > TURN_MS
+          ) {
+            await this.#turns.next();
+            since = performance.now();
           }
         }
       }

@@ -159,6 +159,7 @@ export class QmpSession {
   close(): void {
     this.#closed = true;
     this.#queue = [];
+    this.#parser.release();
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
   }

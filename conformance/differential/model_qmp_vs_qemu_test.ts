@@ -74,7 +74,11 @@ async function real(
     }
   } finally {
     clearTimeout(timer);
-    child.kill("SIGKILL");
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone: a session that ends with `quit` races QEMU's own exit
+    }
     await writer.close().catch(() => {});
     await lines.cancel().catch(() => {});
     await child.status;

@@ -6,12 +6,15 @@
  *
  * Integers follow QEMU's JSON number model: a value that fits int64 or uint64
  * is an integer (a negative integer given for an unsigned member wraps modulo
- * 2^64), anything else (a fraction, a huge number) is a float.
+ * 2^64), anything else (a fraction, a huge number) is a float, and so is
+ * a number written as a float (`2097152.0`, `2e6`: QEMU's QNum keeps it a
+ * double; the parser marks it, see `json_float.ts`).
  *
  * @module
  */
 
 import type { QmpObject, QmpValue } from "../qmp_value.ts";
+import { isFloatMember } from "./json_float.ts";
 import { firstRemainingKey } from "./key_order.ts";
 import type { MemberDef, QapiSchema, StructDef, TypeDef, UnionDef } from "./types.ts";
 
@@ -47,7 +50,8 @@ const UNSIGNED: Readonly<Record<string, [bigint, string]>> = {
 };
 
 /** The integer a JSON number stands for in QEMU, or undefined for a float. */
-function asInteger(v: QmpValue): bigint | undefined {
+function asInteger(v: QmpValue, float: boolean): bigint | undefined {
+  if (float) return undefined;
   if (typeof v === "bigint") return v >= I64_MIN && v <= U64_MAX ? v : undefined;
   if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
   return undefined;
@@ -152,15 +156,21 @@ export class Validator {
         throw new QapiError(`Parameter '${full}' is missing`);
       }
       consumed.add(m.name);
-      out[m.name] = this.#visit(m.type, input[m.name] as QmpValue, full);
+      out[m.name] = this.#visit(
+        m.type,
+        input[m.name] as QmpValue,
+        full,
+        isFloatMember(input, m.name),
+      );
     }
   }
 
-  #visit(type: string, v: QmpValue, name: string): QmpValue {
+  /** Visits one value; `float`: it was written as a float (never an integer). */
+  #visit(type: string, v: QmpValue, name: string, float: boolean): QmpValue {
     if (type.startsWith("[")) {
       if (!Array.isArray(v)) throw invalidType(name, "array");
       const elem = type.slice(1, -1);
-      return v.map((e, i) => this.#visit(elem, e, `${name}[${i}]`));
+      return v.map((e, i) => this.#visit(elem, e, `${name}[${i}]`, isFloatMember(v, i)));
     }
     switch (type) {
       case "any":
@@ -179,17 +189,17 @@ export class Validator {
         return v;
       case "int":
       case "int64": {
-        const n = asInteger(v);
+        const n = asInteger(v, float);
         if (n === undefined || n > (1n << 63n) - 1n) throw invalidType(name, "integer");
         return n;
       }
       case "uint64":
       case "size":
-        return this.#uint64(v, name);
+        return this.#uint64(v, name, float);
     }
     const signed = SIGNED[type];
     if (signed !== undefined) {
-      const n = asInteger(v);
+      const n = asInteger(v, float);
       if (n === undefined || n > (1n << 63n) - 1n) throw invalidType(name, "integer");
       if (n < signed[0] || n > signed[1]) {
         throw new QapiError(`Parameter '${name}' expects ${signed[2]}`);
@@ -198,7 +208,7 @@ export class Validator {
     }
     const unsigned = UNSIGNED[type];
     if (unsigned !== undefined) {
-      const n = this.#uint64(v, name);
+      const n = this.#uint64(v, name, float);
       if (n > unsigned[0]) throw new QapiError(`Parameter '${name}' expects ${unsigned[1]}`);
       return Number(n);
     }
@@ -214,8 +224,8 @@ export class Validator {
     return this.#visitObject(t, v, `${name}.`);
   }
 
-  #uint64(v: QmpValue, name: string): bigint {
-    const n = asInteger(v);
+  #uint64(v: QmpValue, name: string, float: boolean): bigint {
+    const n = asInteger(v, float);
     if (n === undefined) throw new QapiError(`Parameter '${name}' expects uint64`);
     return n < 0n ? n + TWO_64 : n;
   }

@@ -1,0 +1,99 @@
+/**
+ * One client's flood of malformed input does not hold the others' replies:
+ * 8 clients each send 8 KB of `]` (8192 error replies) every 0.5 s and read
+ * what comes back, while a good client pings with `query-version` every 50 ms
+ * for 10 s.
+ */
+import { ok } from "node:assert/strict";
+import { createMachine } from "../model/machine.ts";
+import { QmpServer } from "./server.ts";
+import { DCD_MACHINE } from "./testing/machines.ts";
+
+const enc = new TextEncoder();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
+}
+
+Deno.test("8 flooding clients leave a pinging client >= 150 answers in 10 s, none slower than 250 ms", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "qmp-fair-" });
+  const server = await QmpServer.listen({
+    machine: createMachine(DCD_MACHINE),
+    listen: [`unix:${dir}/q.sock,server=on,wait=off`],
+  });
+  const path = `${dir}/q.sock`;
+  let stop = false;
+  const conns: Deno.Conn[] = [];
+  const drain = async (c: Deno.Conn) => {
+    const buf = new Uint8Array(65536);
+    try {
+      while ((await c.read(buf)) !== null);
+    } catch { /* closed */ }
+  };
+  const tasks: Promise<void>[] = [];
+  try {
+    const flood = new Uint8Array(8192).fill(0x5d); // ]
+    for (let i = 0; i < 8; i++) {
+      const c = await Deno.connect({ transport: "unix", path });
+      conns.push(c);
+      tasks.push(drain(c));
+      tasks.push((async () => {
+        await writeAll(c, enc.encode('{"execute":"qmp_capabilities"}\n'));
+        while (!stop) {
+          await writeAll(c, flood).catch(() => {});
+          await sleep(500);
+        }
+      })());
+    }
+    const good = await Deno.connect({ transport: "unix", path });
+    conns.push(good);
+    const dec = new TextDecoder();
+    let text = "";
+    const buf = new Uint8Array(65536);
+    const readLine = async () => {
+      for (;;) {
+        const nl = text.indexOf("\r\n");
+        if (nl >= 0) {
+          const line = text.slice(0, nl);
+          text = text.slice(nl + 2);
+          return line;
+        }
+        const n = await good.read(buf);
+        if (n === null) throw new Error("closed");
+        text += dec.decode(buf.subarray(0, n));
+      }
+    };
+    await readLine();
+    await writeAll(good, enc.encode('{"execute":"qmp_capabilities"}\n'));
+    await readLine();
+    let answers = 0;
+    let worst = 0;
+    const start = performance.now();
+    const end = start + 10_000;
+    for (let tick = 1; performance.now() < end; tick++) {
+      const t0 = performance.now();
+      await writeAll(good, enc.encode('{"execute":"query-version"}\n'));
+      const line = await readLine();
+      const dt = performance.now() - t0;
+      ok(line.includes('"qemu"'), line);
+      answers++;
+      worst = Math.max(worst, dt);
+      // Pings go out on a 50 ms schedule (the next tick, or at once when late).
+      await sleep(Math.max(0, start + tick * 50 - performance.now()));
+    }
+    console.log(`${answers} answers, worst ${worst.toFixed(1)} ms`);
+    ok(answers >= 150, `${answers} answers`);
+    ok(worst < 250, `worst ${worst.toFixed(1)} ms`);
+  } finally {
+    stop = true;
+    for (const c of conns) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    await Promise.allSettled(tasks);
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

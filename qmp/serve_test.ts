@@ -150,3 +150,16 @@ Deno.test("serve's own options: --name=value, -h, and clear errors for unknown o
   assertEquals(await main(["-M", "q35"], c.deps), 2);
   ok(c.err[0]!.includes("unknown option '-M'; QEMU arguments go after '--'"));
 });
+
+Deno.test("deno task serve starts with the permissions deno.json grants it (--help answers)", async () => {
+  const config = new URL("../deno.json", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "--config", config, "serve", "--help"],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, text);
+  assertEquals(/--profile NAME/.test(text), true, text);
+});

@@ -1,19 +1,10 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { capture } from "./testing/capture.ts";
 import { main } from "./serve.ts";
 import { QmpServer } from "./server.ts";
 import { RawReader } from "./testing/raw_reader.ts";
 import { DCD_MACHINE } from "./testing/machines.ts";
 import { FakeMachine } from "./testing/fake_machine.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    deps: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) },
-  };
-}
 
 /** Runs serve until `fn` is done. */
 async function serving(

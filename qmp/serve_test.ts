@@ -1,19 +1,10 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { QmpClient } from "./client.ts";
 import { STATE_COMMAND } from "./extension.ts";
+import { capture } from "./testing/capture.ts";
 import { main, qmpOptions } from "./serve.ts";
 import type { QmpServer } from "./server.ts";
 import { addArgs, DCD_MACHINE } from "./testing/machines.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    deps: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) },
-  };
-}
 
 Deno.test("--help prints usage with examples and exits 0", async () => {
   const c = capture();

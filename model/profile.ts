@@ -13,6 +13,11 @@ import {
   QEMU_10_1_DEVICE_PROPERTIES,
   QEMU_11_1_DEVICE_PROPERTIES,
 } from "./device_property_tables.ts";
+import {
+  QEMU_10_0_DEVICE_TYPES,
+  QEMU_10_1_DEVICE_TYPES,
+  QEMU_11_1_DEVICE_TYPES,
+} from "./device_type_names.ts";
 
 /** QEMU version triple as `query-version` reports it. */
 export interface QemuVersion {
@@ -87,6 +92,11 @@ export interface QomParameters {
   mappedBackendDeleteError: string | undefined;
   /** `device-list-properties` answers by device type (model/device_property_tables.ts). */
   deviceProperties: DevicePropertyTable;
+  /**
+   * Every `-device` type name the release accepts (model/device_type_names.ts):
+   * others fail at start-up with `'NAME' is not a valid device model name`.
+   */
+  deviceTypes: ReadonlySet<string>;
 }
 
 /** QMP-level differences between releases. */
@@ -189,6 +199,7 @@ export const QEMU_10_0: Profile = {
     monitorsInObjects: false,
     mappedBackendDeleteError: undefined,
     deviceProperties: QEMU_10_0_DEVICE_PROPERTIES,
+    deviceTypes: QEMU_10_0_DEVICE_TYPES,
   },
 };
 
@@ -206,6 +217,7 @@ export const QEMU_10_1: Profile = {
     ...QEMU_10_0.qom,
     machineTypeVersion: "10.1",
     deviceProperties: QEMU_10_1_DEVICE_PROPERTIES,
+    deviceTypes: QEMU_10_1_DEVICE_TYPES,
   },
 };
 
@@ -237,6 +249,7 @@ export const QEMU_11_1: Profile = {
     monitorsInObjects: true,
     mappedBackendDeleteError: "Cannot delete host memory backend '%s' which is mapped",
     deviceProperties: QEMU_11_1_DEVICE_PROPERTIES,
+    deviceTypes: QEMU_11_1_DEVICE_TYPES,
   },
 };
 

@@ -249,4 +249,29 @@ export const STARTUP_CASES: readonly [string, readonly string[], string][] = [
     [...BASE_ARGS, ...BRIDGE_ARGS, "-M", "cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.size=4G"],
     `${P}: -M cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.size=4G: Parameters 'cxl-fmw.*' used inconsistently`,
   ],
+  [
+    "a device type name the release does not have (a typo of cxl-type3)",
+    withBridge(["-device", "cxl-typ3,bus=root_port13,id=cxl-vmem0"]),
+    `${P}: -device cxl-typ3,bus=root_port13,id=cxl-vmem0: 'cxl-typ3' is not a valid device model name`,
+  ],
+  [
+    "an unknown device type is reported at its position, after an earlier device's error",
+    withBridge([
+      "-device",
+      "cxl-type3,bus=nope,id=a",
+      "-device",
+      "nosuchdev,id=x",
+    ]),
+    `${P}: -device cxl-type3,bus=nope,id=a: Bus 'nope' not found`,
+  ],
+  [
+    "an unknown device type before a CXL device's error is the one reported",
+    withBridge([
+      "-device",
+      "nosuchdev,id=x",
+      "-device",
+      "cxl-type3,bus=nope,id=a",
+    ]),
+    `${P}: -device nosuchdev,id=x: 'nosuchdev' is not a valid device model name`,
+  ],
 ];

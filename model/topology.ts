@@ -19,7 +19,7 @@ import {
   BackendStore,
   TAGGED_BACKEND_TYPE,
 } from "./backends.ts";
-import { PROG } from "./cmdline/parse.ts";
+import { KNOWN_DEVICES, PROG } from "./cmdline/parse.ts";
 import type { CommandLine, DeviceSpec, ObjectSpec } from "./cmdline/parse.ts";
 import { parseBool } from "./cmdline/keyval.ts";
 import { hex, parseSize } from "./cmdline/size.ts";
@@ -205,6 +205,9 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
   const type3: Type3[] = [];
   let anonCount = 0;
   for (const spec of cmd.devices) {
+    if (!KNOWN_DEVICES.has(spec.driver)) {
+      fail(`'${spec.driver}' is not a valid device model name`, spec.arg);
+    }
     const busName = spec.props.get("bus");
     if (busName !== undefined && !buses.has(busName)) fail(`Bus '${busName}' not found`, spec.arg);
     if (

@@ -564,9 +564,8 @@ export interface TargetInfo {
  */
 export function describeTarget(info: TargetInfo): string {
   const c = info.capabilities;
-  const pkg = c.version.package === "" ? "" : ` (${c.version.package})`;
   const note = c.profileNote === undefined ? "" : `\n  NOTE: ${c.profileNote}`;
-  return `${info.label}: QEMU ${c.version.major}.${c.version.minor}.${c.version.micro}${pkg}, ` +
+  return `${info.label}: QEMU ${formatVersion(c.version)}, ` +
     `profile ${c.profile} (release line ${c.release.major}.${c.release.minor}), ` +
     `features: ${[...c.features].sort().join(", ")}${note}`;
 }
@@ -658,6 +657,11 @@ export function summarise(
   return s;
 }
 
+/** `11.1.3 (Debian 1:11.1.3+ds-2~bpo13+1)`, or `10.1.50` without a package string. */
+function formatVersion(v: TargetCapabilities["version"]): string {
+  return `${v.major}.${v.minor}.${v.micro}${v.package === "" ? "" : ` (${v.package})`}`;
+}
+
 async function probeMachine(presets: MachinePresets): Promise<string[]> {
   try {
     return await presets.preset("dcd-1x2g");
@@ -666,10 +670,13 @@ async function probeMachine(presets: MachinePresets): Promise<string[]> {
   }
 }
 
+function labelOf(target: Target, caps: TargetCapabilities): string {
+  return `${target.name}[${caps.profile}]`;
+}
+
 /** A run label for a target: `NAME[PROFILE]`. */
 export async function targetLabel(target: Target, presets: MachinePresets): Promise<string> {
-  const caps = await target.capabilities(await probeMachine(presets));
-  return `${target.name}[${caps.profile}]`;
+  return labelOf(target, await target.capabilities(await probeMachine(presets)));
 }
 
 /**
@@ -696,8 +703,8 @@ export async function runSuite(
   let stop = false;
   for (const st of targets) {
     const t0 = now();
-    const label = st.label ?? await targetLabel(st.target, presets);
     const caps = await st.target.capabilities(await probeMachine(presets));
+    const label = st.label ?? labelOf(st.target, caps);
     options.onTarget?.({ label, capabilities: caps });
     const slots: (FixtureResult | undefined)[] = new Array(fixtures.length);
     let next = 0;
@@ -733,10 +740,7 @@ export async function runSuite(
     const results = slots.filter((r): r is FixtureResult => r !== undefined);
     all.push(...results);
     const summary = summarise(label, results, now() - t0);
-    const v = caps.version;
-    summary.version = `${v.major}.${v.minor}.${v.micro}${
-      v.package === "" ? "" : ` (${v.package})`
-    }`;
+    summary.version = formatVersion(caps.version);
     if (caps.profileNote !== undefined) summary.profileNote = caps.profileNote;
     summaries.push(summary);
   }

@@ -8,14 +8,11 @@
 import type { Profile } from "./profile.ts";
 import type { QmpObject } from "./qmp_value.ts";
 
-import { SEED_LAZY_PROPERTY } from "./device_property_tables.ts";
-
 /**
  * The property list of a device type, or undefined when the model does not
- * know the type (QEMU: DeviceNotFound "Device 'X' not found"): the profile's
- * release table (model/device_property_tables.ts), plus the seed's
- * `dc-regions-total-size` on cxl-type3 where the profile has lazy devices
- * (at the seed build's position on its own base; at the end on other bases).
+ * know the type (QEMU: DeviceNotFound "Device 'X' not found"): a copy of the
+ * profile's table entry (model/device_property_tables.ts; the seed's feature
+ * set adds `dc-regions-total-size` to cxl-type3 in its profiles).
  *
  * @example
  * ```ts
@@ -27,12 +24,5 @@ import { SEED_LAZY_PROPERTY } from "./device_property_tables.ts";
  * ```
  */
 export function deviceProperties(typename: string, profile: Profile): QmpObject[] | undefined {
-  const list = profile.qom.deviceProperties[typename];
-  if (list === undefined) return undefined;
-  const out = list.map((e) => ({ ...e }));
-  if (typename === "cxl-type3" && profile.tagged.lazyDevices) {
-    const at = profile.base === "qemu-10.1" ? SEED_LAZY_PROPERTY.index : out.length;
-    out.splice(at, 0, { ...SEED_LAZY_PROPERTY.info });
-  }
-  return out;
+  return profile.qom.deviceProperties[typename]?.map((e) => ({ ...e }));
 }

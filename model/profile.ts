@@ -12,6 +12,7 @@ import {
   QEMU_10_0_DEVICE_PROPERTIES,
   QEMU_10_1_DEVICE_PROPERTIES,
   QEMU_11_1_DEVICE_PROPERTIES,
+  SEED_LAZY_PROPERTY,
 } from "./device_property_tables.ts";
 import {
   QEMU_10_0_DEVICE_TYPES,
@@ -280,6 +281,16 @@ export function withSeed(base: Profile): Profile {
   const ram = types.indexOf("memory-backend-ram");
   if (!types.includes("memory-backend-tagged")) types.splice(ram + 1, 0, "memory-backend-tagged");
   const own = base.name === SEED_BASE_NAME;
+  // The seed adds dc-regions-total-size to cxl-type3: where its own build lists it, on its own
+  // base; at the end on any other (no build of that combination exists to say otherwise).
+  const type3 = [...(base.qom.deviceProperties["cxl-type3"] ?? [])];
+  type3.splice(own ? SEED_LAZY_PROPERTY.index : type3.length, 0, SEED_LAZY_PROPERTY.info);
+  const qom: QomParameters = {
+    ...base.qom,
+    deviceProperties: { ...base.qom.deviceProperties, "cxl-type3": type3 },
+    // The seed's tree is a 10.1.50 development tree: its machine types are already 10.2's.
+    ...(own ? { machineTypeVersion: "10.2" } : {}),
+  };
   return {
     ...base,
     name: own ? "seed" : `${base.name}+seed`,
@@ -287,8 +298,7 @@ export function withSeed(base: Profile): Profile {
       ? "the seed's base (a 10.1.50 development tree) plus the tagged-memory RFC (memory-backend-tagged, lazy DC, tag-based release), with the project's normative decisions"
       : `${base.description}, plus the tagged-memory RFC with the project's normative decisions`,
     version: own ? { major: 10, minor: 1, micro: 50 } : base.version,
-    // The seed's tree is a 10.1.50 development tree: its machine types are already 10.2's.
-    qom: own ? { ...base.qom, machineTypeVersion: "10.2" } : base.qom,
+    qom,
     package: own ? "cxl-dcd-conformance model (seed profile)" : base.package,
     memoryBackendTypes: types,
     tagged: SEED_FEATURES,

@@ -178,18 +178,17 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
 
   const backends = new BackendStore();
   for (const spec of cmd.objects) createBackend(spec, backends, profile);
+  for (const b of backends.list()) objects.add(backendNode(b));
+  // QEMU creates the monitors after the -object backends, before the machine's RAM.
+  if (profile.qom.monitorsInObjects) {
+    for (let k = 0; k < cmd.monitors + (options.extraMonitors ?? 0); k++) {
+      objects.add(new QomNode(`compat_monitor${k}`, "monitor-qmp"));
+    }
+  }
   const ram = new Backend({ id: "pc.ram", qomType: "memory-backend-ram", size: cmd.ramSize });
   ram.usedBy = { device: "machine", property: "memory-backend" };
   backends.add(ram);
-  for (const b of backends.list()) {
-    if (b.id === "pc.ram" && profile.qom.monitorsInObjects) {
-      // QEMU creates the monitors after the -object backends, before the machine's RAM.
-      for (let k = 0; k < cmd.monitors + (options.extraMonitors ?? 0); k++) {
-        objects.add(new QomNode(`compat_monitor${k}`, "monitor-qmp"));
-      }
-    }
-    objects.add(backendNode(b));
-  }
+  objects.add(backendNode(ram));
 
   const windowBase = fixedWindowBase(cmd.machineType, cmd.ramSize, cmd.maxMem, cmd.slots);
   const windows: FixedWindow[] = [];

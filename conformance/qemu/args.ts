@@ -37,6 +37,13 @@ export function qemuBinary(option?: string): string {
   return env !== undefined && env !== "" ? env : "qemu-system-x86_64";
 }
 
+/**
+ * QMP monitors the QEMU target gives QEMU: the fixture's and a private control
+ * monitor (see {@linkcode buildQemuArgs}). The model targets give their
+ * machines as many, so releases that list monitors in QOM (11.1) show the same.
+ */
+export const TARGET_MONITORS = 2;
+
 /** Options the target replaces with its own (with their values). */
 const OWN_OPTIONS = new Set(["-qmp", "-qmp-pretty", "-qtest", "-qtest-log", "-daemonize"]);
 const OPTIONS_WITHOUT_VALUE = new Set(["-daemonize"]);

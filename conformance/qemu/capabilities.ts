@@ -29,6 +29,7 @@
 import { profileForVersion } from "../../model/profile.ts";
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import type { TargetCapabilities } from "../target_types.ts";
+import { compareRelease } from "../transcript/selector.ts";
 
 /** The raw QMP answers detection works from. */
 export interface CapabilityProbe {
@@ -172,9 +173,7 @@ export function detectCapabilities(
     features.add("tags-in-events");
   }
   if (version.major >= 6) features.add("compat-policy");
-  if (version.major > 10 || (version.major === 10 && version.minor >= 1)) {
-    features.add("fm-api-dcd");
-  }
+  if (compareRelease(version, { major: 10, minor: 1 }) >= 0) features.add("fm-api-dcd");
   if (options.hostSide) features.add("host");
   const choice = profileForVersion(version, { seed });
   return {

@@ -53,12 +53,8 @@ const warned = new Set<string>();
  */
 export function availableQemu(what = "QEMU tests"): string | undefined {
   const binary = qemuBinary();
-  const path = resolveBinary(binary);
-  try {
-    if (path !== undefined && Deno.statSync(path).isFile) return path;
-  } catch {
-    // absent: warn below
-  }
+  const path = existingBinary(binary);
+  if (path !== undefined) return path;
   if (!warned.has(what)) {
     warned.add(what);
     console.warn(
@@ -67,6 +63,16 @@ export function availableQemu(what = "QEMU tests"): string | undefined {
     );
   }
   return undefined;
+}
+
+/** The resolved path of a binary (a name looked up on PATH, or a path) when it is a file. */
+function existingBinary(binary: string): string | undefined {
+  const path = resolveBinary(binary);
+  try {
+    return path !== undefined && Deno.statSync(path).isFile ? path : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One QEMU build the tests run against. */
@@ -125,14 +131,8 @@ export function qemuBuilds(what = "QEMU tests"): QemuBuild[] {
       if (one !== undefined) paths.push(one);
     } else {
       for (const p of listed) {
-        const path = resolveBinary(p);
-        let ok = false;
-        try {
-          ok = path !== undefined && Deno.statSync(path).isFile;
-        } catch {
-          ok = false;
-        }
-        if (ok) paths.push(path!);
+        const path = existingBinary(p);
+        if (path !== undefined) paths.push(path);
         else {console.warn(
             `\n!!! SKIPPING ${what} on '${p}': listed in CXL_DCD_QEMU_BUILDS, not found\n`,
           );}
@@ -172,11 +172,7 @@ export function seedQemu(what = "tests of the seed's own QEMU build"): string | 
   } catch {
     path = undefined;
   }
-  try {
-    if (path !== undefined && path !== "" && Deno.statSync(path).isFile) return path;
-  } catch {
-    // absent: warn below
-  }
+  if (path !== undefined && path !== "" && existingBinary(path) !== undefined) return path;
   if (!warned.has(`seed:${what}`)) {
     warned.add(`seed:${what}`);
     console.warn(

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { TARGET_MONITORS } from "../qemu/args.ts";
 import { createMachine } from "../../model/mod.ts";
 import type { Machine, MachineOptions } from "../../model/machine_types.ts";
 import { StartupError } from "../../model/machine_types.ts";
@@ -58,8 +59,7 @@ function isObject(v: QmpValue): v is QmpObject {
  */
 export function modelTarget(options: ModelTargetOptions = {}): Target {
   const profile = options.profile ?? DEFAULT_PROFILE;
-  // The QEMU target gives QEMU two monitors (the fixture's and a control one): mirror it.
-  const machineOptions: MachineOptions = { profile, extraMonitors: 2 };
+  const machineOptions: MachineOptions = { profile, extraMonitors: TARGET_MONITORS };
   if (options.clock !== undefined) machineOptions.clock = options.clock;
   const features = modelFeatures(profile);
   const capsCache = new Map<string, TargetCapabilities>();

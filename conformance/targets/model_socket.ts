@@ -9,6 +9,7 @@
  * @module
  */
 
+import { TARGET_MONITORS } from "../qemu/args.ts";
 import { createMachine } from "../../model/mod.ts";
 import type { HostInterface, MailboxReply } from "../../model/host_interface.ts";
 import type { Machine, MachineOptions } from "../../model/machine_types.ts";
@@ -70,8 +71,7 @@ export function extensionHost(client: QmpClient, device: string): HostInterface 
  */
 export function modelSocketTarget(options: ModelSocketTargetOptions = {}): Target {
   const profile = options.profile ?? DEFAULT_PROFILE;
-  // The QEMU target gives QEMU two monitors (the fixture's and a control one): mirror it.
-  const machineOptions: MachineOptions = { profile, extraMonitors: 2 };
+  const machineOptions: MachineOptions = { profile, extraMonitors: TARGET_MONITORS };
   if (options.clock !== undefined) machineOptions.clock = options.clock;
   const timeoutMs = options.timeoutMs ?? 5000;
   const inProcess = modelTarget({ profile, name: "model" });

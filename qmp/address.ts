@@ -16,7 +16,13 @@ export type SocketAddress =
 /** What callers may pass: a spec string or an address object. */
 export type SocketAddressLike =
   | string
-  | { path: string }
+  | {
+    path: string;
+    /** A Linux abstract socket: `path` is its name, no file (`abstract=on`). */
+    abstract?: boolean;
+    /** With `abstract`: the address is the name only (default), or padded to all of `sun_path`. */
+    tight?: boolean;
+  }
   | { hostname: string; port: number };
 
 /**
@@ -37,7 +43,12 @@ export type SocketAddressLike =
  */
 export function parseSocketAddress(spec: SocketAddressLike): SocketAddress {
   if (typeof spec !== "string") {
-    if ("path" in spec) return { transport: "unix", path: spec.path, options: {} };
+    if ("path" in spec) {
+      const options: Record<string, string> = {};
+      if (spec.abstract !== undefined) options.abstract = spec.abstract ? "on" : "off";
+      if (spec.tight !== undefined) options.tight = spec.tight ? "on" : "off";
+      return { transport: "unix", path: spec.path, options };
+    }
     return { transport: "tcp", hostname: spec.hostname, port: spec.port, options: {} };
   }
   const [head = "", ...rest] = splitKeyval(spec);
@@ -74,8 +85,14 @@ export function parseSocketAddress(spec: SocketAddressLike): SocketAddress {
   );
 }
 
+/** Whether a unix address names an abstract socket (`abstract=on`). */
+export function isAbstract(a: SocketAddress): boolean {
+  return a.transport === "unix" && a.options.abstract === "on";
+}
+
 /**
- * Formats an address as `unix:PATH` or `tcp:HOST:PORT` (no options).
+ * Formats an address as `unix:PATH` or `tcp:HOST:PORT` (no options); an
+ * abstract socket as `unix:@NAME`, as Linux lists it.
  *
  * @example
  * ```ts
@@ -85,7 +102,7 @@ export function parseSocketAddress(spec: SocketAddressLike): SocketAddress {
  */
 export function formatSocketAddress(spec: SocketAddressLike): string {
   const a = parseSocketAddress(spec);
-  if (a.transport === "unix") return `unix:${a.path}`;
+  if (a.transport === "unix") return `unix:${isAbstract(a) ? "@" : ""}${a.path}`;
   const host = a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname;
   return `tcp:${host}:${a.port}`;
 }

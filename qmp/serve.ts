@@ -21,9 +21,17 @@ import {
   MAILBOX_COMMAND,
   STATE_COMMAND,
 } from "./extension.ts";
-import { connectOut, QmpServer, type QmpStream, stdioStream } from "./server.ts";
+import {
+  connectOut,
+  DEFAULT_MAX_CLIENTS,
+  QmpServer,
+  type QmpStream,
+  stdioStream,
+} from "./server.ts";
+import type { SocketAddressLike } from "./address.ts";
 import { type MonitorSpec, monitorSpecs } from "./monitor_args.ts";
-import { unixPathError } from "./unix_socket.ts";
+import { abstractNameError, unixPathError } from "./unix_socket.ts";
+import { enterInvocationDir, nearest } from "./command_line.ts";
 
 /** The program name QEMU's messages start with. */
 const QEMU = "qemu-system-x86_64";
@@ -50,7 +58,8 @@ export const USAGE = `Usage: serve [OPTIONS] -- QEMU-ARGUMENTS...
 
 Runs the CXL DCD model as if it were QEMU and answers QMP on every monitor
 the QEMU arguments name: -qmp unix:PATH or tcp:HOST:PORT (with QEMU's options
-such as server=on,wait=off or the legacy server,nowait), -qmp stdio, or
+such as server=on,wait=off or the legacy server,nowait; unix:NAME,abstract=on
+for a Linux abstract socket, tight=off to pad it to all of sun_path), -qmp stdio, or
 -chardev socket,id=X,path=PATH,server=on,wait=off -mon chardev=X,mode=control.
 A socket without server=on is a client-mode socket: serve connects out to it
 and fails at start-up, as QEMU does, when nobody listens there. As QEMU, each
@@ -70,6 +79,8 @@ Options:
                      (default: loopback; an explicit host such as 0.0.0.0 is honoured)
   --concurrent-clients
                      serve every client of a socket at once (QEMU: one at a time)
+  --max-clients N    with --concurrent-clients, refuse a client past N connected at
+                     once with one QMP error line (default: ${DEFAULT_MAX_CLIENTS})
   --quiet            print nothing but errors
   --help             this text
 
@@ -125,9 +136,20 @@ interface ServeOptions {
   host: string;
   "listen-any": boolean;
   "concurrent-clients": boolean;
+  "max-clients": number;
   quiet: boolean;
   help: boolean;
 }
+
+const SERVE_OPTION_NAMES = [
+  "profile",
+  "host",
+  "listen-any",
+  "concurrent-clients",
+  "max-clients",
+  "quiet",
+  "help",
+];
 
 /**
  * Parses serve's few options by hand: `node:util` would add about 5 ms to
@@ -139,6 +161,7 @@ function parseServeOptions(args: readonly string[]): ServeOptions {
     host: "none",
     "listen-any": false,
     "concurrent-clients": false,
+    "max-clients": DEFAULT_MAX_CLIENTS,
     quiet: false,
     help: false,
   };
@@ -152,6 +175,17 @@ function parseServeOptions(args: readonly string[]): ServeOptions {
         throw new TypeError(`option '--${name}' needs a value`);
       }
       out[name] = value;
+    } else if (name === "max-clients") {
+      const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+      const n = Number(value);
+      if (value === undefined || !/^[0-9]+$/.test(value) || n < 1) {
+        throw new TypeError(
+          `option '--max-clients' expects a whole number of clients of at least 1, got '${
+            value ?? ""
+          }'`,
+        );
+      }
+      out[name] = n;
     } else if (
       (name === "listen-any" || name === "concurrent-clients" || name === "quiet" ||
         name === "help") && eq < 0
@@ -160,7 +194,10 @@ function parseServeOptions(args: readonly string[]): ServeOptions {
     } else if (arg === "-h") {
       out.help = true;
     } else if (arg.startsWith("-")) {
-      throw new TypeError(`unknown option '${arg}'`);
+      const guess = nearest(name.replace(/^-+/, ""), SERVE_OPTION_NAMES);
+      throw new TypeError(
+        `unknown option '${arg}'` + (guess === undefined ? "" : ` (did you mean --${guess}?)`),
+      );
     } else {
       throw new TypeError(`unexpected argument '${arg}'`);
     }
@@ -233,7 +270,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
     throw e;
   }
   if (!parsed.quiet) { for (const n of machine.notices) stderr(n); }
-  const listen: ({ path: string } | { hostname: string; port: number })[] = [];
+  const listen: SocketAddressLike[] = [];
   const streams: QmpStream[] = [];
   const cleanup = () => {
     for (const c of streams) c.close();
@@ -246,13 +283,17 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
       continue;
     }
     const a = m.address;
-    if (a.options.abstract !== undefined && a.options.abstract !== "off") {
+    const badBool = ["abstract", "tight"].find((k) =>
+      a.options[k] !== undefined && a.options[k] !== "on" && a.options[k] !== "off"
+    );
+    if (badBool !== undefined) {
       cleanup();
-      stderr(`serve: ${m.location}: abstract unix sockets are not supported by the model`);
+      stderr(`${QEMU}: ${m.location}: Parameter '${badBool}' expects 'on' or 'off'`);
       return 1;
     }
+    const abstract = a.options.abstract === "on";
     if (a.transport === "unix") {
-      const tooLong = unixPathError(a.path);
+      const tooLong = abstract ? abstractNameError(a.path) : unixPathError(a.path);
       if (tooLong !== undefined) {
         cleanup();
         stderr(`${QEMU}: ${m.location}: ${tooLong}`);
@@ -261,7 +302,9 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
     }
     if (m.server) {
       listen.push(
-        a.transport === "unix" ? { path: a.path } : { hostname: a.hostname, port: a.port },
+        a.transport === "unix"
+          ? { path: a.path, ...(abstract ? { abstract, tight: a.options.tight !== "off" } : {}) }
+          : { hostname: a.hostname, port: a.port },
       );
       continue;
     }
@@ -282,6 +325,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
       extension: new HostExtension(machine, host),
       listenAny: parsed["listen-any"],
       concurrentClients: parsed["concurrent-clients"],
+      maxClients: parsed["max-clients"],
     });
   } catch (e) {
     cleanup();
@@ -310,5 +354,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
 }
 
 if (import.meta.main) {
+  // `deno task serve` runs in the repository root: socket paths mean the user's directory.
+  enterInvocationDir();
   Deno.exit(await main(Deno.args));
 }

@@ -15,7 +15,11 @@
  * default, as QEMU), a socket serves one client at a time and the next ones
  * wait in the kernel's accept backlog, greeted only when the one before
  * disconnects. With `concurrentClients: true` (the library default, and
- * `serve --concurrent-clients`) every client is served at once.
+ * `serve --concurrent-clients`) every client is served at once, up to
+ * `maxClients` ({@linkcode DEFAULT_MAX_CLIENTS}); one more gets one QMP error
+ * line saying so and is disconnected. Out of file descriptors, the server
+ * keeps listening (backing off) and accepts again once some are free.
+ * Unix sockets may be Linux abstract ones (`abstract=on`, `tight=off`).
  *
  * Differences from QEMU, on purpose: unix sockets are created owner-only
  * (0600, see `unix_socket.ts`); a stale socket file is replaced but any other
@@ -30,12 +34,14 @@
 import type { Machine } from "../model/machine_types.ts";
 import {
   formatSocketAddress,
+  isAbstract,
   parseSocketAddress,
   type SocketAddress,
   type SocketAddressLike,
 } from "./address.ts";
+import { formatJson } from "./json_format.ts";
 import { type CommandExtension, QmpSession } from "./session.ts";
-import { listenUnix } from "./unix_socket.ts";
+import { abstractSocketPath, listenAbstract, listenUnix } from "./unix_socket.ts";
 
 /** Default bound on one input message: 1 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -44,6 +50,11 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
  * above a quarter of it; a client is dropped only above all of it.
  */
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
+/**
+ * Default bound on clients served at once by one server with
+ * `concurrentClients` (QEMU serves one per monitor, so it has none).
+ */
+export const DEFAULT_MAX_CLIENTS = 64;
 /** Input is fed to a session in slices of this many bytes, output checked in between. */
 export const INPUT_SLICE_BYTES = 64;
 
@@ -108,6 +119,13 @@ export interface QmpServerOptions {
    * one at a time as QEMU does, the next ones queued in the accept backlog.
    */
   concurrentClients?: boolean;
+  /**
+   * Most clients connected at once, over every socket (default
+   * {@linkcode DEFAULT_MAX_CLIENTS}). One more is refused: it gets one QMP
+   * error line saying so (no greeting) and is disconnected, and the clients
+   * already connected are not disturbed.
+   */
+  maxClients?: number;
   /** Open streams to serve, one session each (client-mode sockets, stdio). */
   streams?: readonly QmpStream[];
   /** Called once when a client's `quit` ended the machine (after its reply was sent). */
@@ -163,9 +181,12 @@ export async function connectOut(address: SocketAddress): Promise<Deno.Conn> {
   const target = address.transport === "unix"
     ? address.path
     : `${address.hostname}:${address.port}`;
+  const path = address.transport === "unix" && isAbstract(address)
+    ? abstractSocketPath(address.path, address.options.tight !== "off")
+    : target;
   try {
     return address.transport === "unix"
-      ? await Deno.connect({ transport: "unix", path: address.path })
+      ? await Deno.connect({ transport: "unix", path })
       : await Deno.connect({ hostname: address.hostname, port: address.port });
   } catch (e) {
     throw new Error(`Failed to connect to '${target}': ${osError(e)}`);
@@ -182,6 +203,22 @@ export function stdioStream(): QmpStream {
     write: (p: Uint8Array) => Deno.stdout.write(p),
     close: () => {},
   };
+}
+
+/** Refuses a connection past the client limit: one QMP error line, then close. */
+async function refuse(conn: Deno.Conn, limit: number): Promise<void> {
+  const desc = `too many QMP clients: ${limit} are connected, the server's limit ` +
+    `(maxClients, serve --max-clients); disconnect one or raise the limit`;
+  const line = formatJson({ error: { class: "GenericError", desc } }) + "\r\n";
+  try {
+    await Promise.race([
+      conn.write(new TextEncoder().encode(line)),
+      new Promise((r) => setTimeout(r, 1000)),
+    ]);
+  } catch { /* gone already */ }
+  try {
+    conn.close();
+  } catch { /* closed */ }
 }
 
 /**
@@ -244,7 +281,10 @@ export class QmpServer {
             }' has server=off: connect it with connectOut() and pass it in streams (listen expects server=on)`,
           );
         }
-        if (a.transport === "unix") {
+        if (a.transport === "unix" && isAbstract(a)) {
+          const listener = listenAbstract(a.path, a.options.tight !== "off");
+          listening.push({ listener, address: formatSocketAddress(spec) });
+        } else if (a.transport === "unix") {
           const listener = await listenUnix(a.path);
           listening.push({ listener, address: `unix:${a.path}`, socketPath: a.path });
         } else {
@@ -288,19 +328,33 @@ export class QmpServer {
   }
 
   async #accept(l: Listening): Promise<void> {
-    try {
-      for await (const conn of l.listener) {
-        if (this.#closing !== undefined) {
-          conn.close();
-          continue;
-        }
-        const served = this.#serve(conn);
-        this.#track(served);
-        // One client at a time: the next waits in the kernel's accept backlog.
-        if (this.#opts.concurrentClients === false) await served;
+    const limit = this.#opts.maxClients ?? DEFAULT_MAX_CLIENTS;
+    let backoff = 0;
+    while (this.#closing === undefined) {
+      let conn: Deno.Conn;
+      try {
+        conn = await l.listener.accept();
+        backoff = 0;
+      } catch (e) {
+        if (this.#closing !== undefined || e instanceof Deno.errors.BadResource) return;
+        // Out of file descriptors (EMFILE/ENFILE) or an aborted connection:
+        // keep listening, backing off, rather than stop accepting for good.
+        backoff = Math.min(Math.max(backoff * 2, 10), 500);
+        await new Promise((r) => setTimeout(r, backoff));
+        continue;
       }
-    } catch {
-      // listener closed
+      if (this.#closing !== undefined) {
+        conn.close();
+        continue;
+      }
+      if (this.#conns.size >= limit) {
+        this.#track(refuse(conn, limit));
+        continue;
+      }
+      const served = this.#serve(conn);
+      this.#track(served);
+      // One client at a time: the next waits in the kernel's accept backlog.
+      if (this.#opts.concurrentClients === false) await served;
     }
   }
 

@@ -6,9 +6,18 @@
  * - Stale means nobody listens: only `ECONNREFUSED` on a probe connect. Any
  *   other error (a full accept backlog gives `EAGAIN`, a permission error
  *   `EACCES`) means a live server or a socket that is not ours to take.
- * - QEMU accepts paths up to 108 bytes (the whole `sun_path`, no NUL). Deno
- *   binds paths of at most 107 bytes; a 108-byte path is refused with
- *   QEMU's own "is too long" message, as is every longer path.
+ * - QEMU accepts paths up to 108 bytes (the whole `sun_path`, no NUL), and
+ *   so does this module. Deno binds paths of at most 107 bytes, so a 108-byte
+ *   path is bound under a short name and renamed into place (connects go by
+ *   the file, not by the name it was bound under); a longer path is refused
+ *   with QEMU's own "is too long" message.
+ *   Deno cannot connect to a 108-byte path, so an existing socket there is
+ *   taken for live (refused, not replaced) and a client-mode socket of 108
+ *   bytes fails to connect.
+ * - Abstract sockets (`abstract=on`, Linux): no file, so no mode, no stale
+ *   check and nothing to remove; the name may be up to 107 bytes, the
+ *   address is the name only (`tight=on`, the default) or padded with NULs
+ *   to all 108 bytes of `sun_path` (`tight=off`), as QEMU binds them.
  * - Owner-only without a moment where others could connect: bind in a
  *   private 0700 directory beside the target and rename into place. When that
  *   temporary path would not fit in `sun_path` (targets of about 86 bytes and
@@ -18,8 +27,10 @@
  * @module
  */
 
-/** Longest unix socket path Deno can bind, in bytes (`sun_path` minus its NUL). */
-export const MAX_UNIX_PATH_BYTES = 107;
+/** Longest unix socket path QEMU (and this module) accepts, in bytes: all of `sun_path`. */
+export const MAX_UNIX_PATH_BYTES = 108;
+/** Longest path Deno binds directly, in bytes (`sun_path` minus its NUL). */
+const MAX_BIND_PATH_BYTES = 107;
 
 const encoder = new TextEncoder();
 
@@ -62,6 +73,71 @@ export function unixPathError(path: string): string | undefined {
   const bytes = encoder.encode(path).length;
   if (bytes <= MAX_UNIX_PATH_BYTES) return undefined;
   return `UNIX socket path '${path}' is too long\nPath must be less than 108 bytes`;
+}
+
+/** Longest abstract socket name QEMU accepts, in bytes (`sun_path` minus the leading NUL). */
+export const MAX_ABSTRACT_NAME_BYTES = 107;
+const SUN_PATH_BYTES = 108;
+
+/**
+ * QEMU's message for an abstract socket name longer than it accepts, or
+ * undefined when the name fits (QEMU 10.0.2 says "less than 107 bytes" for
+ * a 108-byte name and binds a 107-byte one).
+ */
+export function abstractNameError(name: string): string | undefined {
+  if (encoder.encode(name).length <= MAX_ABSTRACT_NAME_BYTES) return undefined;
+  return `UNIX socket path '${name}' is too long\nPath must be less than 107 bytes`;
+}
+
+/**
+ * The `sun_path` of an abstract socket: a NUL, the name, and with
+ * `tight: false` NULs up to all 108 bytes.
+ *
+ * @example
+ * ```ts
+ * import { abstractSocketPath } from "./unix_socket.ts";
+ * if (abstractSocketPath("fm", true) !== "\0fm") throw new Error("tight: NUL and name");
+ * if (abstractSocketPath("fm", false).length !== 108) throw new Error("padded to sun_path");
+ * ```
+ */
+export function abstractSocketPath(name: string, tight: boolean): string {
+  const path = `\0${name}`;
+  if (tight) return path;
+  return path + "\0".repeat(Math.max(0, SUN_PATH_BYTES - encoder.encode(path).length));
+}
+
+/**
+ * Listens on an abstract unix socket.
+ *
+ * @throws {TypeError} with QEMU's message when the name is too long.
+ * @throws {Deno.errors.AddrInUse} with QEMU's message (`Failed to bind socket to NAME: Address already in use`).
+ */
+export function listenAbstract(name: string, tight: boolean): Deno.Listener {
+  const tooLong = abstractNameError(name);
+  if (tooLong !== undefined) throw new TypeError(tooLong);
+  try {
+    return Deno.listen({ transport: "unix", path: abstractSocketPath(name, tight) });
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new Deno.errors.AddrInUse(`Failed to bind socket to ${name}: Address already in use`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Binds `dir/name` by a short relative name: from `dir` as the working
+ * directory for the moment of the bind. Nothing else runs in between (chdir,
+ * bind and chdir back are synchronous).
+ */
+function bindInDirectory(dir: string, name: string): Deno.Listener {
+  const cwd = Deno.cwd();
+  Deno.chdir(dir);
+  try {
+    return Deno.listen({ transport: "unix", path: name });
+  } finally {
+    Deno.chdir(cwd);
+  }
 }
 
 function bindAtUmask(path: string): Deno.Listener {
@@ -112,7 +188,20 @@ export async function listenUnix(path: string): Promise<Deno.Listener> {
   try {
     await Deno.chmod(priv, 0o700);
     const tmp = `${priv}/s`;
-    if (unixPathError(tmp) !== undefined) {
+    if (encoder.encode(path).length > MAX_BIND_PATH_BYTES) {
+      // Only QEMU's last byte of sun_path is missing: bind under the short
+      // name `s` in the private directory and rename into place.
+      const listener = bindInDirectory(priv, "s");
+      try {
+        await Deno.chmod(tmp, 0o600);
+        await Deno.rename(tmp, path);
+      } catch (e) {
+        listener.close();
+        throw e;
+      }
+      return listener;
+    }
+    if (encoder.encode(tmp).length > MAX_BIND_PATH_BYTES) {
       const listener = bindAtUmask(path);
       try {
         await Deno.chmod(path, 0o600);

@@ -62,10 +62,24 @@ print("full",flush=True);time.sleep(10)`,
   },
 });
 
-Deno.test("every path length QEMU accepts up to 107 bytes is served owner-only; longer ones get QEMU's message", async () => {
+/**
+ * Connects by the socket's name from its directory (neither Deno nor Python
+ * connects to a 108-byte path; QEMU's clients do) and returns the greeting line.
+ */
+async function greetingByPython(path: string): Promise<string> {
+  const script = "import socket,sys\n" +
+    "import os\nd,n=os.path.split(sys.argv[1])\nos.chdir(d)\n" +
+    "s=socket.socket(socket.AF_UNIX)\ns.connect(n)\n" +
+    "b=b''\nwhile b'\\r\\n' not in b:\n  d=s.recv(4096)\n  b+=d\n  if not d: break\n" +
+    "sys.stdout.write(b.split(b'\\r\\n')[0].decode())\n";
+  const out = await new Deno.Command("python3", { args: ["-c", script, path] }).output();
+  return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+}
+
+Deno.test("every path length QEMU accepts, up to all 108 bytes of sun_path, is served owner-only; longer ones get QEMU's message", async () => {
   const dir = await Deno.makeTempDir({ prefix: "q" });
   try {
-    for (const len of [86, 95, 107]) {
+    for (const len of [86, 95, 107, 108]) {
       const path = `${dir}/${"s".repeat(len - dir.length - 1)}`;
       assertEquals(new TextEncoder().encode(path).length, len);
       const server = await QmpServer.listen({
@@ -73,12 +87,14 @@ Deno.test("every path length QEMU accepts up to 107 bytes is served owner-only; 
         listen: [`unix:${path}`],
       });
       assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600, `${len} bytes`);
-      const c = await Deno.connect({ transport: "unix", path });
-      c.close();
+      const greeting = await greetingByPython(path);
+      assertEquals(greeting.startsWith('{"QMP"'), true, `${len} bytes: ${greeting}`);
       await server.close();
       await rejects(Deno.lstat(path), Deno.errors.NotFound);
+      assertEquals([...Deno.readDirSync(dir)], [], "no private bind directory is left");
     }
-    const long = `${dir}/${"s".repeat(120)}`;
+    const long = `${dir}/${"s".repeat(108 - dir.length)}`;
+    assertEquals(new TextEncoder().encode(long).length, 109);
     assertEquals(
       unixPathError(long),
       `UNIX socket path '${long}' is too long\nPath must be less than 108 bytes`,

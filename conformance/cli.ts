@@ -10,7 +10,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { enterInvocationDir, nearest } from "../qmp/command_line.ts";
 import { type Profile, profileByName, PROFILES } from "../model/profile.ts";
 import { DEFAULT_EXPECTATIONS_DIR, loadExpectations } from "./expectations.ts";
 import {
@@ -136,6 +137,121 @@ Examples:
 
 class UsageError extends Error {}
 
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const CONFORM_OPTIONS = {
+  target: { type: "string", multiple: true },
+  profile: { type: "string" },
+  qemu: { type: "string" },
+  jobs: { type: "string" },
+  filter: { type: "string" },
+  shard: { type: "string" },
+  "fail-fast": { type: "boolean" },
+  reporter: { type: "string" },
+  output: { type: "string" },
+  expectations: { type: "string" },
+  machines: { type: "string" },
+  root: { type: "string" },
+  timeout: { type: "string" },
+  "fixture-timeout": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Options;
+
+const RECORD_OPTIONS = {
+  target: { type: "string" },
+  profile: { type: "string" },
+  qemu: { type: "string" },
+  "dry-run": { type: "boolean" },
+  alternative: { type: "string" },
+  jobs: { type: "string" },
+  machines: { type: "string" },
+  timeout: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Options;
+
+const LINT_OPTIONS = {
+  machines: { type: "string" },
+  root: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Options;
+
+const OPTIONS_OF: Record<string, Options> = {
+  conform: CONFORM_OPTIONS,
+  record: RECORD_OPTIONS,
+  lint: LINT_OPTIONS,
+};
+
+/**
+ * Why `option` is not one of `command`'s: the nearest option it has, or the
+ * subcommands that do take it.
+ */
+function unknownOption(command: string, option: string): string {
+  const name = option.replace(/^-+/, "").replace(/=.*$/, "");
+  const elsewhere = Object.keys(OPTIONS_OF).filter((c) => c !== command && name in OPTIONS_OF[c]!);
+  if (elsewhere.length > 0 && name.length > 1) {
+    return `${command}: option '--${name}' belongs to ${elsewhere.join(" and ")}, not ${command}`;
+  }
+  const guess = nearest(name, Object.keys(OPTIONS_OF[command]!));
+  return `${command}: unknown option '${option}'` +
+    (guess === undefined ? "" : `: did you mean --${guess}?`);
+}
+
+/** `parseArgs` with usage errors that say what was meant. */
+function parseOptions<T extends Options>(command: string, argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const option = /option '([^']+)'/i.exec((e as Error).message)?.[1];
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) {
+      throw new UsageError(unknownOption(command, option));
+    }
+    if (code !== undefined) throw new UsageError(`${command}: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+/** A directory option must name an existing directory. */
+async function existingDir(option: string, dir: string | undefined, what: string): Promise<void> {
+  if (dir === undefined) return;
+  let isDir = false;
+  try {
+    isDir = (await Deno.stat(dir)).isDirectory;
+  } catch {
+    // missing or unreadable
+  }
+  if (!isDir) {
+    throw new UsageError(`--${option} '${dir}': no such directory (expected ${what})`);
+  }
+}
+
+/** `--output FILE` must be writable where it is: its directory must exist. */
+async function outputFile(file: string | undefined): Promise<void> {
+  if (file === undefined) return;
+  const slash = file.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : file.slice(0, slash);
+  let isDir = false;
+  try {
+    isDir = (await Deno.stat(dir)).isDirectory;
+  } catch {
+    // missing
+  }
+  if (!isDir) {
+    throw new UsageError(`--output '${file}': no directory '${dir}' to write the report in`);
+  }
+}
+
+/** `--qemu` only means something to a `qemu` target (no `--target`: the default, model). */
+function qemuApplies(qemu: string | undefined, targets: readonly string[] | undefined): void {
+  if (qemu === undefined || targets?.includes("qemu")) return;
+  const given = targets === undefined
+    ? " (no --target given: the target is model)"
+    : ` (the target is ${targets.join(", ")})`;
+  throw new UsageError(
+    `--qemu applies to --target qemu${given}; did you mean --target qemu --qemu ${qemu}?`,
+  );
+}
+
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^[1-9][0-9]*$/.test(v)) {
@@ -222,31 +338,20 @@ interface Io {
 }
 
 async function conform(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      target: { type: "string", multiple: true },
-      profile: { type: "string" },
-      qemu: { type: "string" },
-      jobs: { type: "string" },
-      filter: { type: "string" },
-      shard: { type: "string" },
-      "fail-fast": { type: "boolean" },
-      reporter: { type: "string" },
-      output: { type: "string" },
-      expectations: { type: "string" },
-      machines: { type: "string" },
-      root: { type: "string" },
-      timeout: { type: "string" },
-      "fixture-timeout": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, positionals } = parseOptions("conform", argv, CONFORM_OPTIONS);
   if (values.help) {
     io.stdout(CONFORM_HELP);
     return 0;
   }
+  qemuApplies(values.qemu, values.target);
+  await existingDir(
+    "expectations",
+    values.expectations,
+    "a directory of TARGET-PROFILE.json files",
+  );
+  await existingDir("machines", values.machines, "a directory of machine presets");
+  await existingDir("root", values.root, "the directory fixture names are relative to");
+  await outputFile(values.output);
   const reporter = values.reporter ?? "console";
   if (!["console", "tap", "junit", "json"].includes(reporter)) {
     throw new UsageError(`--reporter '${reporter}': expected console, tap, junit or json`);
@@ -376,19 +481,13 @@ Exit status: 0 when every fixture loads, 2 otherwise.
 `;
 
 async function lint(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      machines: { type: "string" },
-      root: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, positionals } = parseOptions("lint", argv, LINT_OPTIONS);
   if (values.help) {
     io.stdout(LINT_HELP);
     return 0;
   }
+  await existingDir("machines", values.machines, "a directory of machine presets");
+  await existingDir("root", values.root, "the directory fixture names are relative to");
   const fixtures = await loadFixtures(
     positionals.length > 0 ? positionals : [DEFAULT_FIXTURES_DIR],
     values.root ?? DEFAULT_FIXTURES_DIR,
@@ -411,21 +510,7 @@ async function lint(argv: string[], io: Io): Promise<number> {
 }
 
 async function record(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      target: { type: "string" },
-      profile: { type: "string" },
-      qemu: { type: "string" },
-      "dry-run": { type: "boolean" },
-      alternative: { type: "string" },
-      jobs: { type: "string" },
-      machines: { type: "string" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, positionals } = parseOptions("record", argv, RECORD_OPTIONS);
   if (values.help) {
     io.stdout(RECORD_HELP);
     return 0;
@@ -434,6 +519,8 @@ async function record(argv: string[], io: Io): Promise<number> {
   if (values.target === undefined) {
     throw new UsageError("record: expected --target (e.g. --target qemu)");
   }
+  qemuApplies(values.qemu, [values.target]);
+  await existingDir("machines", values.machines, "a directory of machine presets");
   const profiles = values.profile === undefined
     ? [profileByName("seed")]
     : profilesOf(values.profile);
@@ -517,5 +604,7 @@ async function record(argv: string[], io: Io): Promise<number> {
 }
 
 if (import.meta.main) {
+  // `deno task` runs in the repository root: relative paths mean the user's directory.
+  enterInvocationDir();
   Deno.exitCode = await main(Deno.args);
 }

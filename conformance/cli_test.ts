@@ -35,7 +35,9 @@ Deno.test("conform exits 0 when every failure is expected", async () => {
 });
 
 Deno.test("conform exits 1 on a failure and prints it with file and line", async () => {
-  const r = await run([...base, "--expectations", "/nonexistent", dir]);
+  const none = await Deno.makeTempDir({ prefix: "cli-no-expectations-" });
+  const r = await run([...base, "--expectations", none, dir]);
+  await Deno.remove(none);
   assert.equal(r.code, 1);
   assert.match(r.out, /fails\.qmp:5: the message differs/);
   assert.match(r.out, /FAILED \(1\)/);

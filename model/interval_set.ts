@@ -46,38 +46,84 @@ function update<V>(n: TreapNode<V>): void {
   n.size = 1 + size(n.left) + size(n.right);
 }
 
-/** Splits into keys < key and keys >= key. */
-function split<V>(
-  n: TreapNode<V> | undefined,
-  key: bigint,
-): [TreapNode<V> | undefined, TreapNode<V> | undefined] {
-  if (n === undefined) return [undefined, undefined];
-  if (n.key < key) {
-    const [l, r] = split(n.right, key);
-    n.right = l;
-    update(n);
-    return [n, r];
-  }
-  const [l, r] = split(n.left, key);
-  n.left = r;
-  update(n);
-  return [l, n];
+/**
+ * Nodes whose sizes a split or merge changed, top-down; recomputed bottom-up
+ * after it. One array reused by every tree: the operations are synchronous.
+ */
+const touched: TreapNode<unknown>[] = [];
+
+function resize(): void {
+  for (let i = touched.length - 1; i >= 0; i--) update(touched[i]!);
+  touched.length = 0;
 }
 
+/**
+ * Splits `n` into keys < key (as `into.left`) and keys >= key (as
+ * `into.right`), top-down without recursion or allocation; sizes of the
+ * nodes on the split path are recomputed, `into`'s is not.
+ */
+function splitInto<V>(n: TreapNode<V> | undefined, key: bigint, into: TreapNode<V>): void {
+  // `l` takes the next node of the left tree as its right child, `r` the
+  // next node of the right tree as its left child; `into` starts as both.
+  let l = into;
+  let r = into;
+  into.left = undefined;
+  into.right = undefined;
+  while (n !== undefined) {
+    touched.push(n as TreapNode<unknown>);
+    if (n.key < key) {
+      if (l === into) into.left = n;
+      else l.right = n;
+      l = n;
+      n = n.right;
+    } else {
+      if (r === into) into.right = n;
+      else r.left = n;
+      r = n;
+      n = n.left;
+    }
+  }
+  if (l !== into) l.right = undefined;
+  if (r !== into) r.left = undefined;
+  resize();
+}
+
+/**
+ * Merges two treaps whose keys are all ordered (`a` before `b`), top-down
+ * without recursion; returns the root.
+ */
 function merge<V>(
   a: TreapNode<V> | undefined,
   b: TreapNode<V> | undefined,
 ): TreapNode<V> | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  if (a.prio > b.prio) {
-    a.right = merge(a.right, b);
-    update(a);
-    return a;
+  let root: TreapNode<V> | undefined;
+  let hook: TreapNode<V> | undefined;
+  let hookLeft = false;
+  const attach = (n: TreapNode<V> | undefined) => {
+    if (hook === undefined) root = n;
+    else if (hookLeft) hook.left = n;
+    else hook.right = n;
+  };
+  while (a !== undefined && b !== undefined) {
+    if (a.prio > b.prio) {
+      attach(a);
+      touched.push(a as TreapNode<unknown>);
+      hook = a;
+      hookLeft = false;
+      a = a.right;
+    } else {
+      attach(b);
+      touched.push(b as TreapNode<unknown>);
+      hook = b;
+      hookLeft = true;
+      b = b.left;
+    }
   }
-  b.left = merge(a, b.left);
-  update(b);
-  return b;
+  attach(a ?? b);
+  resize();
+  return root;
 }
 
 /**
@@ -145,16 +191,36 @@ export class OrderedMap<V> {
       left: undefined,
       right: undefined,
     };
-    const [l, r] = split(this.#root, key);
-    this.#root = merge(merge(l, node), r);
+    // Down to where the new node's priority puts it, counting it in every
+    // subtree passed; the subtree found there is split around the new key.
+    let parent: TreapNode<V> | undefined;
+    let n = this.#root;
+    while (n !== undefined && n.prio >= node.prio) {
+      n.size++;
+      parent = n;
+      n = key < n.key ? n.left : n.right;
+    }
+    splitInto(n, key, node);
+    update(node);
+    if (parent === undefined) this.#root = node;
+    else if (key < parent.key) parent.left = node;
+    else parent.right = node;
   }
 
   /** Removes a key; returns whether it was present. */
   delete(key: bigint): boolean {
     if (this.#find(key) === undefined) return false;
-    const [l, rest] = split(this.#root, key);
-    const [, r] = split(rest, key + 1n);
-    this.#root = merge(l, r);
+    let parent: TreapNode<V> | undefined;
+    let n = this.#root!;
+    while (n.key !== key) {
+      n.size--;
+      parent = n;
+      n = key < n.key ? n.left! : n.right!;
+    }
+    const joined = merge(n.left, n.right);
+    if (parent === undefined) this.#root = joined;
+    else if (parent.left === n) parent.left = joined;
+    else parent.right = joined;
     return true;
   }
 

@@ -15,50 +15,11 @@
  * - a payload too short for the structure it announces decodes to
  *   `{"payload-hex": ..., "decode-error": ...}`.
  *
- * Commands and their fields:
- *
- * | command | opcode | input fields | output fields |
- * | --- | --- | --- | --- |
- * | `identify` | 0x4000 | none | `fw-revision`, `total-capacity`, `volatile-only-capacity`, `persistent-only-capacity`, `partition-alignment` (256 MiB units), `informational-event-log-size`, `warning-event-log-size`, `failure-event-log-size`, `fatal-event-log-size`, `lsa-size`, `poison-list-max-media-error-records`, `inject-poison-limit`, `poison-handling-capabilities`, `qos-telemetry-capabilities`, `dynamic-capacity-event-log-size` |
- * | `get-event-records` | 0x0100 | `log` | `overflow`, `more-records`, `overflow-count`, `first-overflow-timestamp`, `last-overflow-timestamp`, `record-count`, `records` |
- * | `clear-event-records` | 0x0101 | `log`, `handles`, optional `flags`, `count` | none |
- * | `get-event-interrupt-policy` | 0x0102 | none | `informational`, `warning`, `failure`, `fatal`, `dynamic-capacity` |
- * | `set-event-interrupt-policy` | 0x0103 | `informational`, `warning`, `failure`, `fatal` (default 0), `dynamic-capacity` (default 0; `null` writes only 4 bytes) | none |
- * | `get-timestamp` | 0x0300 | none | `timestamp` |
- * | `set-timestamp` | 0x0301 | `timestamp` | none |
- * | `get-dc-config` | 0x4800 | `region-count` (default 8), `start-region` (default 0) | `num-regions`, `regions-returned`, `regions`, `extents-supported`, `extents-available`, `tags-supported`, `tags-available` |
- * | `get-dc-extent-list` | 0x4801 | `count` (default 50), `start-index` (default 0) | `returned`, `total`, `generation`, `extents` |
- * | `add-dc-response` | 0x4802 | `extents` [{`dpa`, `len`}], optional `flags`, `count` | none |
- * | `release-dc` | 0x4803 | `extents` [{`dpa`, `len`}], optional `flags`, `count` | none |
- * | `raw` | `opcode` field | `opcode`, `payload-hex` (default empty) | `payload-hex` |
- *
- * Field meanings:
- * - `log`: an event log by name (`informational`, `warning`, `failure`,
- *   `fatal`, `dynamic-capacity`) or its id as a number (ids >= 5 are invalid
- *   on QEMU, which makes them useful in error fixtures).
- * - `handles`: event record handles to clear, in order; `count` overrides the
- *   count byte (default: the number of handles); `flags` the flags byte.
- * - interrupt settings bytes: bits 1:0 mode (0 none, 1 MSI/MSI-X, 2 firmware),
- *   bits 7:4 vector.
- * - `timestamp`: nanoseconds since the Unix epoch.
- * - `regions[]` of `get-dc-config`: `base` (DPA, bytes), `decode-length` (as
- *   the payload carries it: 256 MiB units), `region-length` (bytes),
- *   `block-size` (bytes), `dsmad-handle`, `flags`.
- * - `extents[]` of `get-dc-extent-list` and `extent` of an event record:
- *   `dpa` (absolute), `len`, `tag` (UUID text, zeros when untagged),
- *   `shared-seq`.
- * - `extents[]` of `add-dc-response` / `release-dc`: `dpa` (absolute), `len`;
- *   `count` overrides the entry count in the header (default: the list's
- *   length); `flags` is byte 4.
- * - `records[]` of `get-event-records`: `uuid`, `length`, `flags` (the 3-byte
- *   header flags), `handle`, `related-handle`, `timestamp`,
- *   `maintenance-class`; then, for Dynamic Capacity records (UUID
- *   ca95afa7-f183-4018-8c2f-95268e101a2a): `type` (`add-capacity`,
- *   `release-capacity`, `forced-release`, `region-configuration-updated`,
- *   `add-capacity-response`, `capacity-released`, or the number), `validity`,
- *   `host-id`, `region-id`, `more` (flags bit 0), `extent`,
- *   `extents-available`, `tags-available`; for other records `data-hex` (the
- *   0x50 event-specific bytes).
+ * {@linkcode HOST_COMMANDS} is the one table of the vocabulary: each
+ * command's name, opcode, request fields (type, default, meaning), reply
+ * fields and an example. The reader of request fields takes the integer
+ * widths and the defaults from it, and `fixtures/HOST_COMMANDS.md` is
+ * rendered from it (`deno task host-reference`, see `reference.ts`).
  *
  * @module
  */
@@ -67,6 +28,8 @@ import type { MailboxReply } from "../../model/host_interface.ts";
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import { fromHex, jsonInt, toHex } from "./bytes.ts";
 import {
+  DC_EVENT_TYPES,
+  DC_EVENT_UUID,
   decodeDcConfig,
   decodeDcExtentList,
   decodeEventRecords,
@@ -84,6 +47,7 @@ import {
   EVENT_LOGS,
   HostDecodeError,
 } from "./layouts.ts";
+import { decodeFmReply, encodeFmRequest, isFmCommand } from "./fm_codec.ts";
 import { returnCodeName } from "./return_codes.ts";
 
 /** Host-step input fields are invalid; the message says which and what was expected. */
@@ -95,12 +59,55 @@ export class HostFieldError extends Error {
   }
 }
 
+/** The type of a host-step field, as the reference names it. */
+export type HostFieldType =
+  | "u8"
+  | "u16"
+  | "u24"
+  | "u32"
+  | "u64"
+  | "boolean"
+  | "string"
+  | "uuid"
+  | "hex"
+  | "log"
+  | "list"
+  | "object";
+
+/** One field of a command's request or reply (a row of the reference). */
+export interface HostField {
+  /** Field name (kebab-case). */
+  readonly name: string;
+  /** Its type: `uN` an unsigned N-bit integer, `log` a log name or id, `hex` bytes as hex text. */
+  readonly type: HostFieldType;
+  /** Scalar type of the elements of a `list` whose elements are not objects. */
+  readonly element?: HostFieldType;
+  /** Request fields: the value used when the field is absent (read by the codec). */
+  readonly default?: QmpValue;
+  /** Request fields: what is used when the field is absent, when that is not one value. */
+  readonly defaultText?: string;
+  /** What the field means. */
+  readonly doc: string;
+  /** Members of the elements of a `list`, or of an `object`. */
+  readonly fields?: readonly HostField[];
+}
+
 /** One named mailbox command of the vocabulary. */
 export interface HostCommand {
+  /** The name transcripts use (`=> DEVICE NAME {...}`). */
+  readonly name: string;
+  /** The command's name in the CXL specification. */
+  readonly title: string;
   /** Mailbox opcode; `undefined` for `raw`, whose `opcode` field gives it. */
   readonly opcode: number | undefined;
-  /** Input field names (besides `payload-length`, accepted everywhere). */
+  /** Request fields (besides `payload-length`, accepted everywhere). */
+  readonly input: readonly HostField[];
+  /** Request field names (besides `payload-length`). */
   readonly inputFields: readonly string[];
+  /** Reply fields, as the decoder writes them (besides the generic `trailing-hex`, `payload-hex`, `decode-error`). */
+  readonly output: readonly HostField[];
+  /** Example request fields, as a transcript writes them after the command name. */
+  readonly example: QmpObject;
   /** Encodes decoded input fields to the input payload. Throws {@linkcode HostFieldError}. */
   encode(fields: QmpObject): Uint8Array;
   /** Decodes an output payload to fields (total; never throws). */
@@ -138,15 +145,26 @@ export function toFields(value: unknown): QmpValue {
   throw new TypeError(`cannot express ${typeof value} as a transcript field`);
 }
 
-/** Reads and validates input fields of one command. */
+const BITS: Partial<Record<HostFieldType, number>> = { u8: 8, u16: 16, u24: 24, u32: 32, u64: 64 };
+
+function bitsOf(type: HostFieldType | undefined, where: string): number {
+  const bits = type === undefined ? undefined : BITS[type];
+  if (bits === undefined) throw new TypeError(`${where} is not an integer field in the table`);
+  return bits;
+}
+
+/** Reads and validates input fields of one command, with the widths and defaults of its table. */
 class FieldReader {
   readonly #command: string;
   readonly #fields: QmpObject;
-  constructor(command: string, fields: QmpObject, allowed: readonly string[]) {
+  readonly #spec: ReadonlyMap<string, HostField>;
+  constructor(command: string, fields: QmpObject, spec: readonly HostField[]) {
     this.#command = command;
     this.#fields = fields;
+    this.#spec = new Map(spec.map((f) => [f.name, f]));
     for (const key of Object.keys(fields)) {
-      if (key !== "payload-length" && !allowed.includes(key)) {
+      if (key !== "payload-length" && !this.#spec.has(key)) {
+        const allowed = [...this.#spec.keys()];
         throw new HostFieldError(
           `${command}: unknown field '${key}'; expected ${
             allowed.length === 0 ? "no fields" : `only ${allowed.join(", ")}`
@@ -154,6 +172,12 @@ class FieldReader {
         );
       }
     }
+  }
+
+  #field(name: string): HostField {
+    const f = this.#spec.get(name);
+    if (f === undefined) throw new TypeError(`${this.#command}: '${name}' is not in its table`);
+    return f;
   }
 
   has(name: string): boolean {
@@ -164,12 +188,15 @@ class FieldReader {
     return this.#fields[name];
   }
 
-  uint(name: string, bits: number, fallback?: number): bigint {
-    return toUint(this.#fields[name], bits, `${this.#command}: field '${name}'`, fallback);
+  uint(name: string): bigint {
+    const f = this.#field(name);
+    const where = `${this.#command}: field '${name}'`;
+    const fallback = typeof f.default === "number" ? f.default : undefined;
+    return toUint(this.#fields[name], bitsOf(f.type, where), where, fallback);
   }
 
-  num(name: string, bits: number, fallback?: number): number {
-    return Number(this.uint(name, bits, fallback));
+  num(name: string): number {
+    return Number(this.uint(name));
   }
 
   log(): number {
@@ -185,37 +212,50 @@ class FieldReader {
       }
       return id;
     }
-    return this.num("log", 8);
+    return Number(toUint(v, 8, `${this.#command}: field 'log'`));
   }
 
-  list(name: string, fallback?: QmpValue[]): QmpValue[] {
-    const v = this.#fields[name] ?? fallback;
+  list(name: string): QmpValue[] {
+    const v = this.#fields[name] ?? this.#field(name).default;
     if (!Array.isArray(v)) {
       throw new HostFieldError(`${this.#command}: field '${name}' must be a list`);
     }
     return v;
   }
 
+  /** A list of unsigned integers of the field's element type. */
+  uints(name: string): number[] {
+    const bits = bitsOf(this.#field(name).element, `${this.#command}: ${name}[]`);
+    return this.list(name).map((h, i) =>
+      Number(toUint(h, bits, `${this.#command}: ${name}[${i}]`))
+    );
+  }
+
   ranges(name: string): DpaRange[] {
+    const members = this.#field(name).fields ?? [];
+    const names = members.map((m) => m.name);
     return this.list(name).map((item, i) => {
       const where = `${this.#command}: ${name}[${i}]`;
       if (item === null || typeof item !== "object" || Array.isArray(item)) {
-        throw new HostFieldError(`${where} must be an object {"dpa": N, "len": N}`);
+        throw new HostFieldError(
+          `${where} must be an object {${names.map((n) => `"${n}": N`).join(", ")}}`,
+        );
       }
       for (const k of Object.keys(item)) {
-        if (k !== "dpa" && k !== "len") {
-          throw new HostFieldError(`${where}: unknown member '${k}'; expected only dpa and len`);
+        if (!names.includes(k)) {
+          throw new HostFieldError(
+            `${where}: unknown member '${k}'; expected only ${names.join(" and ")}`,
+          );
         }
       }
-      return {
-        dpa: toUint(item["dpa"], 64, `${where}.dpa`),
-        len: toUint(item["len"], 64, `${where}.len`),
-      };
+      const member = (n: string) =>
+        toUint(item[n], bitsOf(members.find((m) => m.name === n)?.type, n), `${where}.${n}`);
+      return { dpa: member("dpa"), len: member("len") };
     });
   }
 
-  string(name: string, fallback?: string): string {
-    const v = this.#fields[name] ?? fallback;
+  string(name: string): string {
+    const v = this.#fields[name] ?? this.#field(name).default;
     if (typeof v !== "string") {
       throw new HostFieldError(`${this.#command}: field '${name}' must be a string`);
     }
@@ -258,120 +298,351 @@ function decoded<T>(decode: (p: Uint8Array) => T): (payload: Uint8Array) => QmpO
   };
 }
 
-function command(
-  name: string,
-  opcode: number | undefined,
-  inputFields: readonly string[],
-  encode: (r: FieldReader) => Uint8Array,
-  decode: (payload: Uint8Array) => QmpObject,
-): HostCommand {
+interface CommandSpec {
+  title: string;
+  opcode: number | undefined;
+  input: readonly HostField[];
+  output: readonly HostField[];
+  example: QmpObject;
+  encode: (r: FieldReader) => Uint8Array;
+  decode: (payload: Uint8Array) => QmpObject;
+}
+
+function command(name: string, spec: CommandSpec): HostCommand {
   return {
-    opcode,
-    inputFields,
-    encode: (fields) => encode(new FieldReader(name, fields, inputFields)),
-    decode,
+    name,
+    title: spec.title,
+    opcode: spec.opcode,
+    input: spec.input,
+    inputFields: spec.input.map((f) => f.name),
+    output: spec.output,
+    example: spec.example,
+    encode: (fields) => spec.encode(new FieldReader(name, fields, spec.input)),
+    decode: spec.decode,
   };
 }
 
 const EMPTY = new Uint8Array(0);
-const RANGE_FIELDS = ["extents", "flags", "count"] as const;
+
+const LOG_FIELD: HostField = {
+  name: "log",
+  type: "log",
+  doc: "the event log: `informational`, `warning`, `failure`, `fatal`, `dynamic-capacity`, " +
+    "or its id as a number (ids >= 5 are invalid on QEMU, for error fixtures)",
+};
+
+const RANGE_INPUT: readonly HostField[] = [
+  {
+    name: "extents",
+    type: "list",
+    doc: "the DPA ranges, in order (0x18-byte entries: DPA, length, 8 reserved bytes)",
+    fields: [
+      { name: "dpa", type: "u64", doc: "absolute device physical address" },
+      { name: "len", type: "u64", doc: "length in bytes" },
+    ],
+  },
+  { name: "flags", type: "u8", default: 0, doc: "the flags byte (byte 4)" },
+  {
+    name: "count",
+    type: "u32",
+    defaultText: "the length of `extents`",
+    doc: "the entry count written in the header",
+  },
+];
+
+const DC_EXTENT_FIELDS: readonly HostField[] = [
+  { name: "dpa", type: "u64", doc: "absolute device physical address" },
+  { name: "len", type: "u64", doc: "length in bytes" },
+  { name: "tag", type: "uuid", doc: "tag (all zeros when untagged)" },
+  { name: "shared-seq", type: "u16", doc: "shared extent sequence" },
+];
+
+const TRAILING_NONE: readonly HostField[] = [];
 
 function extentResponse(r: FieldReader): Uint8Array {
-  const opts: { flags?: number; count?: number } = {};
-  if (r.has("flags")) opts.flags = r.num("flags", 8);
-  if (r.has("count")) opts.count = r.num("count", 32);
+  const opts: { flags: number; count?: number } = { flags: r.num("flags") };
+  if (r.has("count")) opts.count = r.num("count");
   return encodeExtentResponse(r.ranges("extents"), opts);
 }
 
-/** The named mailbox commands of the host-step vocabulary (see the module doc). */
+const CAPACITY_UNITS = "(256 MiB units)";
+const u16 = (name: string, doc: string): HostField => ({ name, type: "u16", doc });
+const u64 = (name: string, doc: string): HostField => ({ name, type: "u64", doc });
+const u32 = (name: string, doc: string): HostField => ({ name, type: "u32", doc });
+const u8 = (name: string, doc: string): HostField => ({ name, type: "u8", doc });
+const SETTINGS = "interrupt settings byte: bits 1:0 mode (0 none, 1 MSI/MSI-X, 2 firmware), " +
+  "bits 7:4 vector";
+
+/**
+ * The named mailbox commands of the host-step vocabulary, in reference order:
+ * for each its opcode, request fields, reply fields and an example (see the
+ * module doc and `fixtures/HOST_COMMANDS.md`).
+ */
 export const HOST_COMMANDS: Readonly<Record<string, HostCommand>> = {
-  "identify": command("identify", 0x4000, [], () => EMPTY, decoded(decodeIdentify)),
-  "get-event-records": command(
-    "get-event-records",
-    0x0100,
-    ["log"],
-    (r) => encodeGetEventRecords(r.log()),
-    decoded(decodeEventRecords),
-  ),
-  "clear-event-records": command(
-    "clear-event-records",
-    0x0101,
-    ["log", "handles", "flags", "count"],
-    (r) => {
-      const handles = r.list("handles").map((h, i) =>
-        Number(toUint(h, 16, `clear-event-records: handles[${i}]`))
-      );
-      const opts: { flags?: number; count?: number } = {};
-      if (r.has("flags")) opts.flags = r.num("flags", 8);
-      if (r.has("count")) opts.count = r.num("count", 8);
-      return encodeClearEventRecords(r.log(), handles, opts);
+  "identify": command("identify", {
+    title: "Identify Memory Device",
+    opcode: 0x4000,
+    input: [],
+    output: [
+      { name: "fw-revision", type: "string", doc: "firmware revision (NUL padding removed)" },
+      u64("total-capacity", `total capacity, excluding DC ${CAPACITY_UNITS}`),
+      u64("volatile-only-capacity", `volatile-only capacity ${CAPACITY_UNITS}`),
+      u64("persistent-only-capacity", `persistent-only capacity ${CAPACITY_UNITS}`),
+      u64("partition-alignment", `partition alignment ${CAPACITY_UNITS}`),
+      u16("informational-event-log-size", "informational event log size (records)"),
+      u16("warning-event-log-size", "warning event log size (records)"),
+      u16("failure-event-log-size", "failure event log size (records)"),
+      u16("fatal-event-log-size", "fatal event log size (records)"),
+      u32("lsa-size", "label storage area size in bytes"),
+      {
+        name: "poison-list-max-media-error-records",
+        type: "u24",
+        doc: "poison list maximum media error records",
+      },
+      u16("inject-poison-limit", "inject poison limit"),
+      u8("poison-handling-capabilities", "poison handling capabilities"),
+      u8("qos-telemetry-capabilities", "QoS telemetry capabilities"),
+      u16("dynamic-capacity-event-log-size", "Dynamic Capacity event log size (records)"),
+    ],
+    example: {},
+    encode: () => EMPTY,
+    decode: decoded(decodeIdentify),
+  }),
+  "get-event-records": command("get-event-records", {
+    title: "Get Event Records",
+    opcode: 0x0100,
+    input: [LOG_FIELD],
+    output: [
+      { name: "overflow", type: "boolean", doc: "flags bit 0: the log overflowed" },
+      { name: "more-records", type: "boolean", doc: "flags bit 1: more records" },
+      u16("overflow-count", "overflow error count"),
+      u64("first-overflow-timestamp", "time of the first overflow (ns since the Unix epoch)"),
+      u64("last-overflow-timestamp", "time of the last overflow (ns since the Unix epoch)"),
+      u16("record-count", "records in this reply"),
+      {
+        name: "records",
+        type: "list",
+        doc: "the records, oldest first (0x80 bytes each); Dynamic Capacity records " +
+          `(UUID ${DC_EVENT_UUID}) have \`type\` to \`tags-available\`, other records \`data-hex\``,
+        fields: [
+          { name: "uuid", type: "uuid", doc: "record identifier" },
+          u8("length", "record length (0x80)"),
+          { name: "flags", type: "u24", doc: "the 3-byte record flags" },
+          u16("handle", "record handle (counts up from 1 per log)"),
+          u16("related-handle", "related record handle"),
+          u64("timestamp", "device time of the record (0 until Set Timestamp)"),
+          u8("maintenance-class", "maintenance operation class"),
+          {
+            name: "type",
+            type: "string",
+            doc: `DC event type: ${DC_EVENT_TYPES.map((t) => `\`${t}\``).join(", ")}, ` +
+              "or the number when it has no name",
+          },
+          u8("validity", "DC validity flags"),
+          u16("host-id", "DC host id"),
+          u8("region-id", "DC updated region id"),
+          { name: "more", type: "boolean", doc: "DC flags bit 0 (More)" },
+          {
+            name: "extent",
+            type: "object",
+            doc: "the DC extent the record is about",
+            fields: DC_EXTENT_FIELDS,
+          },
+          u32("extents-available", "DC extents available"),
+          u32("tags-available", "DC tags available"),
+          { name: "data-hex", type: "hex", doc: "event-specific bytes (0x50) of other records" },
+        ],
+      },
+    ],
+    example: { "log": "dynamic-capacity" },
+    encode: (r) => encodeGetEventRecords(r.log()),
+    decode: decoded(decodeEventRecords),
+  }),
+  "clear-event-records": command("clear-event-records", {
+    title: "Clear Event Records",
+    opcode: 0x0101,
+    input: [
+      LOG_FIELD,
+      {
+        name: "handles",
+        type: "list",
+        element: "u16",
+        doc: "handles of the records to clear, in order",
+      },
+      { ...u8("flags", "the flags byte (bit 0: clear all)"), default: 0 },
+      {
+        name: "count",
+        type: "u8",
+        defaultText: "the length of `handles`",
+        doc: "the handle count byte",
+      },
+    ],
+    output: TRAILING_NONE,
+    example: { "log": "dynamic-capacity", "handles": [1] },
+    encode: (r) => {
+      const opts: { flags: number; count?: number } = { flags: r.num("flags") };
+      if (r.has("count")) opts.count = r.num("count");
+      return encodeClearEventRecords(r.log(), r.uints("handles"), opts);
     },
-    noOutput,
-  ),
-  "get-event-interrupt-policy": command(
-    "get-event-interrupt-policy",
-    0x0102,
-    [],
-    () => EMPTY,
-    decoded(decodeInterruptPolicy),
-  ),
-  "set-event-interrupt-policy": command(
-    "set-event-interrupt-policy",
-    0x0103,
-    ["informational", "warning", "failure", "fatal", "dynamic-capacity"],
-    (r) => {
+    decode: noOutput,
+  }),
+  "get-event-interrupt-policy": command("get-event-interrupt-policy", {
+    title: "Get Event Interrupt Policy",
+    opcode: 0x0102,
+    input: [],
+    output: [
+      u8("informational", `informational log ${SETTINGS}`),
+      u8("warning", "warning log settings"),
+      u8("failure", "failure log settings"),
+      u8("fatal", "fatal log settings"),
+      u8("dynamic-capacity", "Dynamic Capacity log settings (absent in a 4-byte reply)"),
+    ],
+    example: {},
+    encode: () => EMPTY,
+    decode: decoded(decodeInterruptPolicy),
+  }),
+  "set-event-interrupt-policy": command("set-event-interrupt-policy", {
+    title: "Set Event Interrupt Policy",
+    opcode: 0x0103,
+    input: [
+      { ...u8("informational", `informational log ${SETTINGS}`), default: 0 },
+      { ...u8("warning", "warning log settings"), default: 0 },
+      { ...u8("failure", "failure log settings"), default: 0 },
+      { ...u8("fatal", "fatal log settings"), default: 0 },
+      {
+        ...u8(
+          "dynamic-capacity",
+          "Dynamic Capacity log settings (byte 4); `null` writes only the 4 mandatory bytes",
+        ),
+        default: 0,
+      },
+    ],
+    output: TRAILING_NONE,
+    example: { "dynamic-capacity": 1 },
+    encode: (r) => {
       const policy = {
-        informational: r.num("informational", 8, 0),
-        warning: r.num("warning", 8, 0),
-        failure: r.num("failure", 8, 0),
-        fatal: r.num("fatal", 8, 0),
+        informational: r.num("informational"),
+        warning: r.num("warning"),
+        failure: r.num("failure"),
+        fatal: r.num("fatal"),
       };
       return encodeSetInterruptPolicy(
         r.raw("dynamic-capacity") === null
           ? policy
-          : { ...policy, dynamicCapacity: r.num("dynamic-capacity", 8, 0) },
+          : { ...policy, dynamicCapacity: r.num("dynamic-capacity") },
       );
     },
-    noOutput,
-  ),
-  "get-timestamp": command("get-timestamp", 0x0300, [], () => EMPTY, decoded(decodeTimestamp)),
-  "set-timestamp": command(
-    "set-timestamp",
-    0x0301,
-    ["timestamp"],
-    (r) => encodeSetTimestamp(r.uint("timestamp", 64)),
-    noOutput,
-  ),
-  "get-dc-config": command(
-    "get-dc-config",
-    0x4800,
-    ["region-count", "start-region"],
-    (r) => encodeGetDcConfig(r.num("region-count", 8, 8), r.num("start-region", 8, 0)),
-    decoded(decodeDcConfig),
-  ),
-  "get-dc-extent-list": command(
-    "get-dc-extent-list",
-    0x4801,
-    ["count", "start-index"],
-    (r) => encodeGetDcExtentList(r.num("count", 32, 50), r.num("start-index", 32, 0)),
-    decoded(decodeDcExtentList),
-  ),
-  "add-dc-response": command("add-dc-response", 0x4802, RANGE_FIELDS, extentResponse, noOutput),
-  "release-dc": command("release-dc", 0x4803, RANGE_FIELDS, extentResponse, noOutput),
-  "raw": command(
-    "raw",
-    undefined,
-    ["opcode", "payload-hex"],
-    (r) => {
-      const text = r.string("payload-hex", "");
+    decode: noOutput,
+  }),
+  "get-timestamp": command("get-timestamp", {
+    title: "Get Timestamp",
+    opcode: 0x0300,
+    input: [],
+    output: [u64("timestamp", "device time (ns since the Unix epoch)")],
+    example: {},
+    encode: () => EMPTY,
+    decode: decoded(decodeTimestamp),
+  }),
+  "set-timestamp": command("set-timestamp", {
+    title: "Set Timestamp",
+    opcode: 0x0301,
+    input: [u64("timestamp", "device time to set (ns since the Unix epoch)")],
+    output: TRAILING_NONE,
+    example: { "timestamp": 1700000000000000000 },
+    encode: (r) => encodeSetTimestamp(r.uint("timestamp")),
+    decode: noOutput,
+  }),
+  "get-dc-config": command("get-dc-config", {
+    title: "Get Dynamic Capacity Configuration",
+    opcode: 0x4800,
+    input: [
+      { ...u8("region-count", "regions to return"), default: 8 },
+      { ...u8("start-region", "first region to return"), default: 0 },
+    ],
+    output: [
+      u8("num-regions", "regions the device has"),
+      u8("regions-returned", "regions in this reply"),
+      {
+        name: "regions",
+        type: "list",
+        doc: "the region records (0x28 bytes each)",
+        fields: [
+          u64("base", "region base DPA in bytes"),
+          u64("decode-length", `decode length as the payload carries it ${CAPACITY_UNITS}`),
+          u64("region-length", "region length in bytes"),
+          u64("block-size", "block size in bytes"),
+          u32("dsmad-handle", "DSMAD handle"),
+          u8("flags", "region flags"),
+        ],
+      },
+      u32("extents-supported", "extents the device supports"),
+      u32("extents-available", "extents still available"),
+      u32("tags-supported", "tags supported"),
+      u32("tags-available", "tags available"),
+    ],
+    example: { "region-count": 8, "start-region": 0 },
+    encode: (r) => encodeGetDcConfig(r.num("region-count"), r.num("start-region")),
+    decode: decoded(decodeDcConfig),
+  }),
+  "get-dc-extent-list": command("get-dc-extent-list", {
+    title: "Get Dynamic Capacity Extent List",
+    opcode: 0x4801,
+    input: [
+      { ...u32("count", "extents to return"), default: 50 },
+      { ...u32("start-index", "index of the first extent to return"), default: 0 },
+    ],
+    output: [
+      u32("returned", "extents in this reply"),
+      u32("total", "accepted extents the device holds"),
+      u32("generation", "extent list generation number"),
+      {
+        name: "extents",
+        type: "list",
+        doc: "the extents, in list order (0x28 bytes each)",
+        fields: DC_EXTENT_FIELDS,
+      },
+    ],
+    example: { "count": 50, "start-index": 0 },
+    encode: (r) => encodeGetDcExtentList(r.num("count"), r.num("start-index")),
+    decode: decoded(decodeDcExtentList),
+  }),
+  "add-dc-response": command("add-dc-response", {
+    title: "Add Dynamic Capacity Response",
+    opcode: 0x4802,
+    input: RANGE_INPUT,
+    output: TRAILING_NONE,
+    example: { "extents": [{ "dpa": 0, "len": 134217728 }] },
+    encode: extentResponse,
+    decode: noOutput,
+  }),
+  "release-dc": command("release-dc", {
+    title: "Release Dynamic Capacity",
+    opcode: 0x4803,
+    input: RANGE_INPUT,
+    output: TRAILING_NONE,
+    example: { "extents": [{ "dpa": 0, "len": 134217728 }] },
+    encode: extentResponse,
+    decode: noOutput,
+  }),
+  "raw": command("raw", {
+    title: "any opcode, payload as bytes",
+    opcode: undefined,
+    input: [
+      u16("opcode", "the mailbox opcode"),
+      { name: "payload-hex", type: "hex", default: "", doc: "the input payload as hex" },
+    ],
+    output: [{ name: "payload-hex", type: "hex", doc: "the output payload as hex" }],
+    example: { "opcode": 0x4000, "payload-hex": "" },
+    encode: (r) => {
+      const text = r.string("payload-hex");
       try {
         return fromHex(text);
       } catch (e) {
         throw new HostFieldError(`raw: field 'payload-hex': ${(e as Error).message}`);
       }
     },
-    (payload) => ({ "payload-hex": toHex(payload) }),
-  ),
+    decode: (payload) => ({ "payload-hex": toHex(payload) }),
+  }),
 };
 
 /** An encoded mailbox request. */
@@ -380,6 +651,8 @@ export interface HostRequest {
   opcode: number;
   /** Input payload. */
   payload: Uint8Array;
+  /** Set for an FM-API command (`fm-...`, see `fm_codec.ts`): it goes to the device's FM path. */
+  fm?: true;
 }
 
 function lookup(name: string): HostCommand {
@@ -404,6 +677,7 @@ function lookup(name: string): HostCommand {
  * ```
  */
 export function encodeHostRequest(command: string, fields: QmpObject): HostRequest {
+  if (isFmCommand(command)) return encodeFmRequest(command, fields);
   const cmd = lookup(command);
   let payload = cmd.encode(fields);
   const opcode = cmd.opcode ?? Number(toUint(fields["opcode"], 16, "raw: field 'opcode'"));
@@ -438,5 +712,6 @@ export interface HostResult {
  * ```
  */
 export function decodeHostReply(command: string, reply: MailboxReply): HostResult {
+  if (isFmCommand(command)) return decodeFmReply(command, reply);
   return { rc: returnCodeName(reply.rc), output: lookup(command).decode(reply.payload) };
 }

@@ -18,6 +18,7 @@ export const FEATURES: Readonly<Record<string, string>> = {
   "host": "the target can run host mailbox steps",
   "model": "the target is the model (state-query extension commands)",
   "compat-policy": "-compat is accepted",
+  "fm-api-dcd": "the FM-API DCD opcodes 0x5600-0x5605 through a switch mailbox CCI's tunnel",
 };
 
 /**
@@ -39,5 +40,6 @@ export function modelFeatures(profile: Profile): Set<string> {
   if (profile.tagged.releaseStatus) f.add("release-status");
   if (profile.tagged.tagBasedRelease) f.add("tag-based-release");
   if (profile.tagged.tagsInEvents) f.add("tags-in-events");
+  if (profile.dcd.fmApi) f.add("fm-api-dcd");
   return f;
 }

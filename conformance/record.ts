@@ -10,6 +10,7 @@
 
 import type { QmpObject, QmpValue } from "../model/qmp_value.ts";
 import { decodeHostReply, encodeHostRequest } from "./host/codec.ts";
+import { sendStepRequest } from "./host/fm_codec.ts";
 import { MachinePresets } from "./machines.ts";
 import { DEFAULT_MACHINES_DIR } from "./machines.ts";
 import { match, matchUnordered, type TargetValues } from "./matchers.ts";
@@ -371,7 +372,7 @@ export async function recordTranscript(
         const enc = encodeHostRequest(req.command, fields);
         let reply;
         try {
-          reply = await instance.host(req.device).mailbox(enc.opcode, enc.payload);
+          reply = await sendStepRequest(instance.host(req.device), enc);
         } catch (e) {
           const exit = await waitExit(instance);
           if (exit === undefined) throw e;

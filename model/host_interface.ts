@@ -25,6 +25,17 @@ export interface HostInterface {
    * @param payload input payload (at most 2048 bytes).
    */
   mailbox(opcode: number, payload: Uint8Array): Promise<MailboxReply>;
+  /**
+   * Runs one FM-API command (e.g. 0x5604 Initiate DC Add) on the device the
+   * way a fabric manager reaches it: through the 0x5300 tunnel of the switch
+   * mailbox CCI above it. Resolves to the tunnelled command's return code
+   * and output. Absent, or rejecting with the reason, when the device has no
+   * FM path (not below a switch with a mailbox CCI).
+   *
+   * @param opcode 16-bit FM-API opcode.
+   * @param payload its input payload.
+   */
+  fm?(opcode: number, payload: Uint8Array): Promise<MailboxReply>;
 }
 
 /** CXL mailbox return codes used by QEMU's DCD and event commands. */

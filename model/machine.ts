@@ -11,6 +11,7 @@
  */
 
 import type { HostInterface, MailboxReply } from "./host_interface.ts";
+import { fmThroughSwitch, switchCciMailbox } from "./switch_cci.ts";
 import type {
   ExecuteOptions,
   Machine,
@@ -159,7 +160,22 @@ class ModelMachine implements Machine {
     return {
       mailbox: (opcode: number, payload: Uint8Array): Promise<MailboxReply> =>
         Promise.resolve(t.device.mailbox(opcode, payload)),
+      fm: (opcode: number, payload: Uint8Array): Promise<MailboxReply> => {
+        try {
+          return Promise.resolve(fmThroughSwitch(this.#topology, t, opcode, payload));
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      },
     };
+  }
+
+  fmSync(device: string, opcode: number, payload: Uint8Array): MailboxReply {
+    return fmThroughSwitch(this.#topology, this.#type3ByIdOrPath(device), opcode, payload);
+  }
+
+  switchCciMailboxSync(cci: string, opcode: number, payload: Uint8Array): MailboxReply {
+    return switchCciMailbox(this.#topology, cci, opcode, payload);
   }
 
   mailboxSync(device: string, opcode: number, payload: Uint8Array): MailboxReply {

@@ -77,6 +77,14 @@ export interface Machine {
   host(device: string): HostInterface;
   /** Synchronous mailbox, for benchmarks and in-process helpers. */
   mailboxSync(device: string, opcode: number, payload: Uint8Array): MailboxReply;
+  /**
+   * Synchronous FM-API command on a type-3 device, tunnelled through the
+   * switch mailbox CCI above it (see {@linkcode HostInterface.fm}). Throws
+   * a RangeError when the device has no FM path.
+   */
+  fmSync?(device: string, opcode: number, payload: Uint8Array): MailboxReply;
+  /** Synchronous command on a `cxl-switch-mailbox-cci` by id (0x5300 tunnel). */
+  switchCciMailboxSync?(cci: string, opcode: number, payload: Uint8Array): MailboxReply;
   /** A plain-data snapshot. */
   state(): MachineState;
 }

@@ -64,6 +64,8 @@ export interface DcdParameters {
   eventReportsExtentsAvailable: boolean;
   /** `total_extent_count` counts pending extents too (10.2.2). */
   totalCountIncludesPending: boolean;
+  /** The FM-API DCD opcodes 0x5600-0x5605 on the FM-owned LD CCI (10.1 and later). */
+  fmApi: boolean;
 }
 
 /**
@@ -149,6 +151,7 @@ const QEMU_10_0_DCD: DcdParameters = {
   eventHostIdFromQmp: true,
   eventReportsExtentsAvailable: false,
   totalCountIncludesPending: false,
+  fmApi: false,
 };
 
 /**
@@ -163,6 +166,7 @@ const QEMU_10_1_DCD: DcdParameters = {
   eventHostIdFromQmp: false,
   eventReportsExtentsAvailable: true,
   totalCountIncludesPending: true,
+  fmApi: true,
 };
 
 const NO_TAGGED_MEMORY: TaggedMemoryFeatures = {

@@ -62,6 +62,30 @@ export interface Type3 {
   readonly sn: bigint;
   /** The device's DC and mailbox state. */
   readonly device: DcDevice;
+  /**
+   * Where a fabric manager reaches the device: the `cxl-upstream` and the
+   * port number of the `cxl-downstream` it sits below (undefined when it is
+   * not below a switch).
+   */
+  fmRoute?: FmRoute;
+}
+
+/** A type-3 device's place below a switch: what a 0x5300 tunnel addresses. */
+export interface FmRoute {
+  /** Id of the switch's `cxl-upstream`. */
+  readonly upstream: string;
+  /** Id of the `cxl-downstream` the device sits below. */
+  readonly downstream: string;
+  /** That downstream port's `port` number. */
+  readonly port: number;
+}
+
+/** A `cxl-switch-mailbox-cci` function. */
+export interface SwitchCci {
+  /** Device id (or `device[N]` for an anonymous one). */
+  readonly id: string;
+  /** Id of its `target`, a `cxl-upstream`. */
+  readonly target: string;
 }
 
 /** A placed fixed memory window. */
@@ -82,6 +106,8 @@ export interface Topology {
   /** Type-3 devices in creation order. */
   readonly type3: readonly Type3[];
   readonly windows: readonly FixedWindow[];
+  /** Switch mailbox CCIs in creation order. */
+  readonly switchCcis: readonly SwitchCci[];
 }
 
 /**
@@ -198,8 +224,12 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
     next += w.size;
   }
 
-  const buses = new Map<string, { driver: string; parentBus: string | undefined }>();
-  buses.set("pcie.0", { driver: "pcie-host", parentBus: undefined });
+  const buses = new Map<
+    string,
+    { driver: string; parentBus: string | undefined; port: number }
+  >();
+  buses.set("pcie.0", { driver: "pcie-host", parentBus: undefined, port: 0 });
+  const switchCcis: SwitchCci[] = [];
   const ids = new Set<string>();
   const type3: Type3[] = [];
   let anonCount = 0;
@@ -221,13 +251,22 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
     }
     const name = spec.id ?? `device[${anonCount++}]`;
     const node = new QomNode(name, spec.driver);
+    if (spec.driver === "cxl-switch-mailbox-cci") {
+      switchCcis.push({ id: name, target: switchCciTarget(spec, buses) });
+    }
     if (spec.driver === "cxl-type3") {
       const hpaBase = hpaBaseFor(busName, buses, windows);
-      type3.push(realizeType3(spec, name, node, backends, hpaBase, options));
+      const t = realizeType3(spec, name, node, backends, hpaBase, options);
+      const route = fmRouteFor(busName, buses);
+      type3.push(route === undefined ? t : { ...t, fmRoute: route });
     }
     (spec.id === undefined ? anon : peripheral).add(node);
     if (BRIDGES.has(spec.driver) && spec.id !== undefined) {
-      buses.set(spec.id, { driver: spec.driver, parentBus: busName });
+      buses.set(spec.id, {
+        driver: spec.driver,
+        parentBus: busName,
+        port: Number(/^[0-9]+$/.test(spec.props.get("port") ?? "") ? spec.props.get("port") : 0),
+      });
       if (spec.driver !== "pxb-cxl") {
         node.add(new QomNode(spec.id, "CXL"));
       } else {
@@ -245,7 +284,42 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
       if (buses.get(t)?.driver !== "pxb-cxl") fail(`Could not resolve CXLFM target ${t}`);
     }
   }
-  return { root, objects, backends, type3, windows };
+  return { root, objects, backends, type3, windows, switchCcis };
+}
+
+/** The route below a switch of a device on `bus` (a cxl-downstream below a cxl-upstream). */
+function fmRouteFor(
+  bus: string | undefined,
+  buses: ReadonlyMap<string, { driver: string; parentBus: string | undefined; port: number }>,
+): FmRoute | undefined {
+  const dsp = bus === undefined ? undefined : buses.get(bus);
+  if (dsp === undefined || dsp.driver !== "cxl-downstream" || dsp.parentBus === undefined) {
+    return undefined;
+  }
+  const usp = buses.get(dsp.parentBus);
+  if (usp === undefined || usp.driver !== "cxl-upstream") return undefined;
+  return { upstream: dsp.parentBus, downstream: bus!, port: dsp.port };
+}
+
+/**
+ * A switch mailbox CCI's `target`, checked as QEMU does: the link is
+ * resolved when the property is set (`Device 'X' not found`, or a device of
+ * another type), then realize needs it set (`Target not set`).
+ */
+function switchCciTarget(
+  spec: DeviceSpec,
+  buses: ReadonlyMap<string, { driver: string }>,
+): string {
+  const target = spec.props.get("target");
+  if (target !== undefined) {
+    const dev = buses.get(target);
+    if (dev === undefined) fail(`Device '${target}' not found`, spec.arg);
+    if (dev.driver !== "cxl-upstream") {
+      fail("Invalid parameter type for 'target', expected: cxl-upstream", spec.arg);
+    }
+    return target;
+  }
+  fail("Target not set", spec.arg);
 }
 
 function machineQomType(type: string, version: string): string {

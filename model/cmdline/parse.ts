@@ -261,6 +261,7 @@ export const KNOWN_DEVICES: ReadonlySet<string> = new Set([
   "cxl-rp",
   "cxl-upstream",
   "cxl-downstream",
+  "cxl-switch-mailbox-cci",
   "cxl-type3",
 ]);
 

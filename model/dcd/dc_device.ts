@@ -23,12 +23,14 @@ import { IntervalSet } from "../interval_set.ts";
 import { PayloadReader, PayloadWriter } from "./bytes.ts";
 import { type DcExtent, ExtentStore, type PendingGroup } from "./dc_extents.ts";
 import { buildDcEventRecord, DcEventType, EventLogId, EventLogs } from "./event_log.ts";
+import { dispatchFmApi } from "./fm_api.ts";
 import { dispatchMailbox } from "./mailbox.ts";
 import type {
   DcAddRequest,
   DcDeviceConfig,
   DcReleaseRequest,
   DcReleaseStatusRequest,
+  FmExtent,
   QmpExtent,
   TaggedBackend,
 } from "./types.ts";
@@ -204,10 +206,16 @@ export class DcDevice {
     return bytes;
   }
 
+  /**
+   * Logs one DC event record per range, More-chained. `verbatim` (the FM
+   * API's records) carries each range's tag and shared sequence as given,
+   * whatever the profile does with QMP tags.
+   */
   #logDcEvents(
     type: number,
     hostId: number,
-    ranges: readonly { dpa: bigint; len: bigint; tag: Uint8Array }[],
+    ranges: readonly { dpa: bigint; len: bigint; tag: Uint8Array; sharedSeq?: number }[],
+    verbatim = false,
   ): void {
     const d = this.profile.dcd;
     const log = this.events.log(EventLogId.DYNAMIC_CAPACITY);
@@ -222,8 +230,8 @@ export class DcDevice {
         flags: i < ranges.length - 1 ? 0x01 : 0x00,
         dpa: r.dpa,
         len: r.len,
-        tag: this.profile.tagged.tagsInEvents ? r.tag : NIL_UUID,
-        sharedSeq: 0,
+        tag: verbatim || this.profile.tagged.tagsInEvents ? r.tag : NIL_UUID,
+        sharedSeq: verbatim ? r.sharedSeq ?? 0 : 0,
         extentsAvailable: available,
         tagsAvailable: 0,
       });
@@ -384,6 +392,15 @@ export class DcDevice {
    */
   mailbox(opcode: number, payload: Uint8Array): MailboxReply {
     return dispatchMailbox(this, opcode, payload);
+  }
+
+  /**
+   * Runs one command on the device's FM-owned LD CCI: the FM-API DCD
+   * opcodes 0x5600-0x5605 (see `fm_api.ts`), reached through a switch
+   * mailbox CCI's tunnel.
+   */
+  fmApi(opcode: number, payload: Uint8Array): MailboxReply {
+    return dispatchFmApi(this, opcode, payload);
   }
 
   /** 0x4000 Identify Memory Device: 0x45 bytes; capacities exclude DC. */
@@ -614,15 +631,25 @@ export class DcDevice {
     const entries = this.#entries(payload, n);
     const bad = this.#malformed(entries);
     if (bad !== ReturnCode.SUCCESS) return reply(bad);
+    return reply(this.#releaseRanges(entries, true));
+  }
 
+  /**
+   * Releases the ranges from the accepted extents (QEMU's release dry run,
+   * then the commit when `commit` is set): every block of each range must be
+   * backed (else 0x0F), splitting must not push the count past the limit
+   * (else 0x1D), and in seed a tagged extent is not split (0x02). Without
+   * `commit`, or on failure, the state is left as it was.
+   */
+  #releaseRanges(entries: readonly UpdateEntry[], commit: boolean): number {
     const undo: { added: boolean; e: DcExtent }[] = [];
-    const rollback = (rc: number): MailboxReply => {
+    const rollback = (rc: number): number => {
       for (let i = undo.length - 1; i >= 0; i--) {
         const u = undo[i]!;
         if (u.added) this.#store.removeAccepted(u.e);
         else this.#store.restoreAccepted(u.e);
       }
-      return reply(rc);
+      return rc;
     };
     const startCount = this.totalExtentCount;
     const max = this.profile.dcd.maxExtents;
@@ -662,6 +689,7 @@ export class DcDevice {
         if (delta + startCount > max) return rollback(ReturnCode.RESOURCES_EXHAUSTED);
       }
     }
+    if (!commit) return rollback(ReturnCode.SUCCESS);
     for (const u of undo) {
       const b = u.e.backend;
       if (!u.added && b !== undefined) {
@@ -669,7 +697,85 @@ export class DcDevice {
         b.alias = undefined;
       }
     }
-    return reply(ReturnCode.SUCCESS);
+    return ReturnCode.SUCCESS;
+  }
+
+  // ------------------------------------------------------------- FM API side
+
+  /**
+   * The FM API's Initiate Dynamic Capacity Add (0x5604), prescriptive
+   * policy, from the extent-count check on, in QEMU 10.1's order: the count
+   * the request states (`count`, default the extents given) plus
+   * `total_extent_count` above the limit is 0x1D; then, extent by
+   * extent, an overlap with a pending extent or with an accepted one is 0x1E
+   * Invalid Extent List; only then the malformed-list result (0x0F / 0x1E).
+   * On success one pending group holds the extents with their tags and
+   * shared sequences (the host's 0x4802 drops them, as for QMP offers) and
+   * one Add Capacity record per extent carries them.
+   *
+   * QEMU 10.1 to 11.1 queue a NULL group for a request of zero extents (a
+   * crash); the model answers 0x00 and changes nothing, as the QMP add of an
+   * empty list does.
+   */
+  fmInitiateAdd(extents: readonly FmExtent[], count: number = extents.length): number {
+    if (count + this.totalExtentCount > this.profile.dcd.maxExtents) {
+      return ReturnCode.RESOURCES_EXHAUSTED;
+    }
+    const malformed = this.#malformed(extents);
+    for (const { dpa, len } of extents) {
+      if (this.#store.overlapsPending(dpa, dpa + len)) return ReturnCode.INVALID_EXTENT_LIST;
+      if (this.#store.overlapsAccepted(dpa, dpa + len)) return ReturnCode.INVALID_EXTENT_LIST;
+    }
+    if (malformed !== ReturnCode.SUCCESS) return malformed;
+    if (extents.length === 0) return ReturnCode.SUCCESS;
+    const g = this.config.geometry;
+    this.#store.queueGroup(extents.map((x): DcExtent => ({
+      dpa: x.dpa,
+      len: x.len,
+      region: Number((x.dpa - g.firstRegionBase) / g.regionLength),
+      tag: x.tag.slice(),
+      sharedSeq: x.sharedSeq,
+      state: "pending",
+      backend: undefined,
+      releaseRequested: false,
+      orderHandle: -1n,
+    })));
+    this.#logDcEvents(DcEventType.ADD_CAPACITY, 0, extents, true);
+    return ReturnCode.SUCCESS;
+  }
+
+  /**
+   * The FM API's Initiate Dynamic Capacity Release (0x5605), prescriptive
+   * policy, in QEMU 10.1's order: the malformed-list check (0x0F / 0x1E);
+   * unless `forced`, an overlap with a pending extent is 0x0F; then the
+   * release dry run (0x0F unbacked, 0x1D past the limit). On success one
+   * Release Capacity record per extent (tags as given), forced or not; no
+   * extent state changes (the host releases with 0x4803).
+   */
+  fmInitiateRelease(extents: readonly FmExtent[], forced: boolean): number {
+    const malformed = this.#malformed(extents);
+    if (malformed !== ReturnCode.SUCCESS) return malformed;
+    if (!forced) {
+      for (const { dpa, len } of extents) {
+        if (this.#store.overlapsPending(dpa, dpa + len)) return ReturnCode.INVALID_PA;
+      }
+    }
+    const dry = this.#releaseRanges(extents, false);
+    if (dry !== ReturnCode.SUCCESS) return dry;
+    this.#logDcEvents(DcEventType.RELEASE_CAPACITY, 0, extents, true);
+    if (this.profile.tagged.releaseStatus) {
+      for (const { dpa, len } of extents) {
+        for (const e of this.#store.acceptedOverlapping(dpa, dpa + len)) e.releaseRequested = true;
+      }
+    }
+    return ReturnCode.SUCCESS;
+  }
+
+  /** Whether any block of a region is backed by an accepted extent. */
+  regionHasAccepted(region: number): boolean {
+    const base = this.regionBase(region);
+    return this.#store.acceptedOverlapping(base, base + this.config.geometry.regionLength)
+      .length > 0;
   }
 
   // ---------------------------------------------------------------- snapshot

@@ -136,3 +136,15 @@ export interface DcDeviceConfig {
   /** Label storage area size in bytes (`lsa` size), for Identify; default 0. */
   lsaBytes?: bigint;
 }
+
+/** One extent of an FM-API Initiate DC Add/Release (0x5604/0x5605) request, as carried. */
+export interface FmExtent {
+  /** Absolute DPA. */
+  dpa: bigint;
+  /** Length in bytes. */
+  len: bigint;
+  /** The 16 tag bytes, as given. */
+  tag: Uint8Array;
+  /** Shared extent sequence, as given. */
+  sharedSeq: number;
+}

@@ -1,0 +1,92 @@
+/**
+ * The model's `cxl-switch-mailbox-cci`: the one command a fabric manager
+ * needs from it, 0x5300 Tunnel Management Command, delivered to the FM-owned
+ * LD CCI of the type-3 device below the addressed downstream port (see
+ * `fm_tunnel.ts` for the envelope and `dcd/fm_api.ts` for what the device
+ * answers). QEMU's switch CCI also implements Identify, background-operation
+ * status, timestamps, logs, Identify Switch Device and Get Physical Port
+ * State; the model answers those, like any other opcode, 0x03 Unsupported.
+ *
+ * @module
+ */
+
+import { type MailboxReply, ReturnCode } from "./host_interface.ts";
+import {
+  decodeTunnelResponse,
+  encodeTunnelRequest,
+  encodeTunnelResponse,
+  parseTunnelRequest,
+  TUNNEL_MANAGEMENT_COMMAND,
+} from "./fm_tunnel.ts";
+import type { SwitchCci, Topology, Type3 } from "./topology.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/** The switch CCI whose target is the switch above a device, if any. */
+export function switchCciAbove(topology: Topology, device: Type3): SwitchCci | undefined {
+  const route = device.fmRoute;
+  if (route === undefined) return undefined;
+  return topology.switchCcis.find((c) => c.target === route.upstream);
+}
+
+/**
+ * Runs one command on a switch mailbox CCI of the topology. For 0x5300 the
+ * tunnel checks of `parseTunnelRequest` come first; then a port number that
+ * no downstream port of the switch has, or a port with no type-3 device
+ * below it, is 0x02 Invalid Input, as in QEMU.
+ *
+ * @throws {RangeError} when no switch CCI has that id.
+ */
+export function switchCciMailbox(
+  topology: Topology,
+  cci: string,
+  opcode: number,
+  payload: Uint8Array,
+): MailboxReply {
+  const sw = topology.switchCcis.find((c) => c.id === cci);
+  if (sw === undefined) {
+    throw new RangeError(
+      `no cxl-switch-mailbox-cci '${cci}': expected one of ${
+        topology.switchCcis.map((c) => c.id).join(", ") || "(none)"
+      }`,
+    );
+  }
+  if (opcode !== TUNNEL_MANAGEMENT_COMMAND) return { rc: ReturnCode.UNSUPPORTED, payload: EMPTY };
+  const req = parseTunnelRequest(payload);
+  if (typeof req === "number") return { rc: req, payload: EMPTY };
+  const target = topology.type3.find((t) =>
+    t.fmRoute !== undefined && t.fmRoute.upstream === sw.target && t.fmRoute.port === req.port
+  );
+  if (target === undefined) return { rc: ReturnCode.INVALID_INPUT, payload: EMPTY };
+  const inner = target.device.fmApi(req.opcode, req.payload);
+  return { rc: ReturnCode.SUCCESS, payload: encodeTunnelResponse(req, inner) };
+}
+
+/**
+ * Runs an FM-API command on a type-3 device the way a fabric manager
+ * reaches it: tunnelled through the switch mailbox CCI above it to the
+ * downstream port it sits below. Returns the tunnelled command's answer.
+ *
+ * @throws {RangeError} when the device is not below a switch with a mailbox CCI.
+ */
+export function fmThroughSwitch(
+  topology: Topology,
+  device: Type3,
+  opcode: number,
+  payload: Uint8Array,
+): MailboxReply {
+  const sw = switchCciAbove(topology, device);
+  if (sw === undefined || device.fmRoute === undefined) {
+    throw new RangeError(
+      `device '${device.id}' has no FM path: expected it below a cxl-downstream port of a ` +
+        "cxl-upstream that a cxl-switch-mailbox-cci targets (target=UPSTREAM-ID)",
+    );
+  }
+  const outer = switchCciMailbox(
+    topology,
+    sw.id,
+    TUNNEL_MANAGEMENT_COMMAND,
+    encodeTunnelRequest(device.fmRoute.port, opcode, payload),
+  );
+  return decodeTunnelResponse(outer, opcode);
+}

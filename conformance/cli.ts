@@ -24,10 +24,9 @@ import {
 } from "./loader.ts";
 import { DEFAULT_MACHINES_DIR, MachinePresets } from "./machines.ts";
 import { formatRecordDiff, RecordError, recordTranscript } from "./record.ts";
+import { onInterrupt } from "./interrupt.ts";
 import { ConsoleReporter } from "./report/console.ts";
-import { formatJsonReport } from "./report/json.ts";
-import { formatJunit } from "./report/junit.ts";
-import { formatTap } from "./report/tap.ts";
+import { formatReport, REPORTER_NAMES, type ReporterName, RunRecorder } from "./report_file.ts";
 import {
   describeTarget,
   runSuite,
@@ -352,8 +351,8 @@ async function conform(argv: string[], io: Io): Promise<number> {
   await existingDir("machines", values.machines, "a directory of machine presets");
   await existingDir("root", values.root, "the directory fixture names are relative to");
   await outputFile(values.output);
-  const reporter = values.reporter ?? "console";
-  if (!["console", "tap", "junit", "json"].includes(reporter)) {
+  const reporter = (values.reporter ?? "console") as ReporterName;
+  if (!REPORTER_NAMES.includes(reporter)) {
     throw new UsageError(`--reporter '${reporter}': expected console, tap, junit or json`);
   }
   const jobs = int("jobs", values.jobs);
@@ -388,59 +387,87 @@ async function conform(argv: string[], io: Io): Promise<number> {
   }
   const specOptions: TargetSpecOptions = { profiles };
   if (values.qemu !== undefined) specOptions.qemu = values.qemu;
-  const suiteTargets: SuiteTarget[] = [];
-  for (const spec of values.target ?? ["model"]) {
-    for (const target of await io.createTargets(spec, specOptions)) {
-      const label = await targetLabel(target, presets);
-      const profile = /\[(.*)\]$/.exec(label)?.[1] ?? "";
-      const expectations = await loadExpectations(
-        values.expectations ?? DEFAULT_EXPECTATIONS_DIR,
-        target.name,
-        profile,
-      );
-      const inProcess = target.name === "model" || target.name.startsWith("qmp:");
-      suiteTargets.push({
-        target,
-        label,
-        expectations,
-        jobs: inProcess ? 1 : jobs ?? cores(),
-      });
-    }
-  }
-  const live = reporter === "console" || values.output !== undefined;
-  const consoleReporter = live
-    ? new ConsoleReporter({
-      write: io.stdout,
-      total: fixtures.length * suiteTargets.length,
-      ...(io.tty === undefined ? {} : { tty: io.tty }),
-    })
-    : undefined;
-  const suite: SuiteResult = await runSuite(fixtures, suiteTargets, {
-    presets,
-    failFast: values["fail-fast"] ?? false,
-    ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
-    ...(fixtureTimeoutMs === undefined ? {} : { fixtureTimeoutMs }),
-    ...(consoleReporter === undefined ? {} : { onResult: (r) => consoleReporter.result(r) }),
-    // The banner: on the console with the progress, else on stderr (stdout is the report).
-    onTarget: (info) => (live ? io.stdout : io.stderr)(`${describeTarget(info)}\n`),
+  const output = values.output;
+  const order = fixtures.map((f) => f.name);
+  const recorder = new RunRecorder();
+  // The report is written however the run ends: a probe that fails, or a signal mid-run.
+  const report = (suite: SuiteResult, interrupted?: string) => {
+    const text = formatReport(suite, reporter, interrupted);
+    if (output !== undefined) Deno.writeTextFileSync(output, text);
+    else if (reporter !== "console") io.stdout(text);
+  };
+  let consoleReporter: ConsoleReporter | undefined;
+  const undoInterrupt = onInterrupt((signal) => {
+    const why = `interrupted by ${signal} after ${recorder.finished} fixture run(s)`;
+    const partial = recorder.suite(order);
+    consoleReporter?.end(partial);
+    if (consoleReporter !== undefined) io.stdout(`INTERRUPTED: ${why}\n`);
+    report(partial, why);
   });
-  consoleReporter?.end(suite);
-  if (reporter === "console" && values.output !== undefined) {
-    let text = "";
-    const plain = new ConsoleReporter({ write: (t) => (text += t), tty: false, color: false });
-    for (const r of suite.results) plain.result(r);
-    plain.end(suite);
-    await Deno.writeTextFile(values.output, text);
-  } else if (reporter !== "console") {
-    const text = reporter === "tap"
-      ? formatTap(suite)
-      : reporter === "junit"
-      ? formatJunit(suite)
-      : formatJsonReport(suite);
-    if (values.output !== undefined) await Deno.writeTextFile(values.output, text);
-    else io.stdout(text);
+  try {
+    const suiteTargets: SuiteTarget[] = [];
+    for (const spec of values.target ?? ["model"]) {
+      for (const target of await io.createTargets(spec, specOptions)) {
+        let label: string;
+        try {
+          label = await targetLabel(target, presets);
+        } catch (e) {
+          report(
+            recorder.suite(order),
+            `target ${target.name} did not answer its capability probe: ${(e as Error).message}`,
+          );
+          throw e;
+        }
+        const profile = /\[(.*)\]$/.exec(label)?.[1] ?? "";
+        const expectations = await loadExpectations(
+          values.expectations ?? DEFAULT_EXPECTATIONS_DIR,
+          target.name,
+          profile,
+        );
+        const inProcess = target.name === "model" || target.name.startsWith("qmp:");
+        suiteTargets.push({
+          target,
+          label,
+          expectations,
+          jobs: inProcess ? 1 : jobs ?? cores(),
+        });
+      }
+    }
+    const live = reporter === "console" || output !== undefined;
+    consoleReporter = live
+      ? new ConsoleReporter({
+        write: io.stdout,
+        total: fixtures.length * suiteTargets.length,
+        ...(io.tty === undefined ? {} : { tty: io.tty }),
+      })
+      : undefined;
+    let suite: SuiteResult;
+    try {
+      suite = await runSuite(fixtures, suiteTargets, {
+        presets,
+        failFast: values["fail-fast"] ?? false,
+        ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
+        ...(fixtureTimeoutMs === undefined ? {} : { fixtureTimeoutMs }),
+        onResult: (r) => {
+          recorder.result(r);
+          consoleReporter?.result(r);
+        },
+        onTarget: (info) => {
+          recorder.target(info);
+          // The banner: on the console with the progress, else on stderr (stdout is the report).
+          (live ? io.stdout : io.stderr)(`${describeTarget(info)}\n`);
+        },
+      });
+    } catch (e) {
+      report(recorder.suite(order), `the run stopped: ${(e as Error).message}`);
+      throw e;
+    }
+    consoleReporter?.end(suite);
+    if (reporter !== "console" || output !== undefined) report(suite);
+    return suite.ok ? 0 : 1;
+  } finally {
+    undoInterrupt();
   }
-  return suite.ok ? 0 : 1;
 }
 
 /**
@@ -605,6 +632,6 @@ async function record(argv: string[], io: Io): Promise<number> {
 
 if (import.meta.main) {
   // `deno task` runs in the repository root: relative paths mean the user's directory.
-  enterInvocationDir();
+  enterInvocationDir(new URL("..", import.meta.url).pathname);
   Deno.exitCode = await main(Deno.args);
 }

@@ -8,17 +8,25 @@
  */
 
 /**
- * The directory the user typed the command in: `INIT_CWD` when `deno task`
- * (or npm) set it to an existing directory and the process may read it,
- * else the current directory. Relative paths the user gives resolve here.
+ * The directory the user typed the command in. `deno task` runs a task in
+ * the directory of its `deno.json` (`taskRoot`) and says where it was
+ * invoked in `INIT_CWD` (keeping one inherited from npm or an outer task):
+ * when the process runs in `taskRoot` and `INIT_CWD` names an existing
+ * directory it may read, that; else the current directory (a command run
+ * directly, `deno run ...`, from anywhere else). Relative paths the user
+ * gives resolve here.
+ *
+ * @param taskRoot the directory holding the `deno.json` whose tasks run the
+ *   command; without it, `INIT_CWD` is honoured wherever the process runs
  *
  * @example
  * ```ts
  * import { invocationDir } from "./command_line.ts";
- * if (!invocationDir().startsWith("/")) throw new Error("expected an absolute directory");
+ * if (invocationDir("/nonexistent") !== Deno.cwd()) throw new Error("not run by that task");
  * ```
  */
-export function invocationDir(): string {
+export function invocationDir(taskRoot?: string): string {
+  if (taskRoot !== undefined && taskRoot.replace(/\/+$/, "") !== Deno.cwd()) return Deno.cwd();
   let dir: string | undefined;
   // Asking first: a bare Deno.env.get would prompt on a terminal without --allow-env.
   if (Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state === "granted") {
@@ -35,19 +43,20 @@ export function invocationDir(): string {
 }
 
 /**
- * Makes the invocation directory the current one, so that every relative
- * path on the command line (fixtures, `--output`, socket paths, a relative
- * `--qemu`) means what it means in the user's shell. For command entry
- * points only: it changes the whole process's directory.
+ * Makes the invocation directory (see {@linkcode invocationDir}) the current
+ * one, so that every relative path on the command line (fixtures,
+ * `--output`, socket paths, a relative `--qemu`) means what it means in the
+ * user's shell. For command entry points only: it changes the whole
+ * process's directory.
  *
  * @example
  * ```ts ignore
  * import { enterInvocationDir } from "./command_line.ts";
- * if (import.meta.main) enterInvocationDir();
+ * if (import.meta.main) enterInvocationDir(new URL("..", import.meta.url).pathname);
  * ```
  */
-export function enterInvocationDir(): void {
-  const dir = invocationDir();
+export function enterInvocationDir(taskRoot?: string): void {
+  const dir = invocationDir(taskRoot);
   if (dir !== Deno.cwd()) Deno.chdir(dir);
 }
 

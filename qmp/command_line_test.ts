@@ -14,11 +14,17 @@ Deno.test("nearest suggests the option one or two edits away, or a prefix, and n
   assertEquals(nearest("M", options), undefined);
 });
 
-Deno.test("invocationDir is INIT_CWD when it names a directory, else the current directory", () => {
+Deno.test("invocationDir is INIT_CWD when run in the task root and it names a directory, else the current directory", () => {
   const saved = Deno.env.get("INIT_CWD");
   try {
     Deno.env.set("INIT_CWD", "/");
     assertEquals(invocationDir(), "/");
+    assertEquals(invocationDir(Deno.cwd()), "/", "run by the task of this directory");
+    assertEquals(
+      invocationDir("/nonexistent/repo"),
+      Deno.cwd(),
+      "run directly, elsewhere: an inherited INIT_CWD is stale",
+    );
     Deno.env.set("INIT_CWD", "/nonexistent/dir");
     assertEquals(invocationDir(), Deno.cwd());
     Deno.env.delete("INIT_CWD");

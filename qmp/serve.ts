@@ -355,6 +355,6 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
 
 if (import.meta.main) {
   // `deno task serve` runs in the repository root: socket paths mean the user's directory.
-  enterInvocationDir();
+  enterInvocationDir(new URL("..", import.meta.url).pathname);
   Deno.exit(await main(Deno.args));
 }

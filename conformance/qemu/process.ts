@@ -1,53 +1,46 @@
 /**
  * One QEMU child process with a private temporary directory (mode 0700) for
  * its sockets, its stderr captured, and a guarantee that it ends: on close(),
- * on Ctrl-C / SIGTERM of the runner (every live child is killed, every
- * directory removed, then the runner exits) and when the runner's process
- * exits normally.
+ * on SIGINT, SIGTERM or SIGHUP of the runner (every live child is killed,
+ * every directory removed, then the runner exits; see `../interrupt.ts`)
+ * and when the runner's process exits normally.
  *
  * @module
  */
 
+import { onInterrupt } from "../interrupt.ts";
 import type { TargetExit } from "../target_types.ts";
 
 /** Bytes of stderr kept per process (the tail is what matters). */
 const STDERR_KEEP = 256 * 1024;
 
 const live = new Set<QemuProcess>();
-let signalsInstalled = false;
+let uninstall: (() => void) | undefined;
 
 function killAllSync(): void {
   for (const p of live) p.killSync();
 }
 
-function onSignal(signal: "SIGINT" | "SIGTERM"): void {
-  killAllSync();
-  // 128 + signal number, as a shell reports it.
-  Deno.exit(signal === "SIGINT" ? 130 : 143);
-}
-
-const onSigint = () => onSignal("SIGINT");
-const onSigterm = () => onSignal("SIGTERM");
 const onUnload = () => killAllSync();
 
 function register(p: QemuProcess): void {
   live.add(p);
-  if (!signalsInstalled) {
-    signalsInstalled = true;
-    Deno.addSignalListener("SIGINT", onSigint);
-    Deno.addSignalListener("SIGTERM", onSigterm);
+  if (uninstall === undefined) {
+    const dispose = onInterrupt(killAllSync);
     globalThis.addEventListener("unload", onUnload);
+    uninstall = () => {
+      dispose();
+      globalThis.removeEventListener("unload", onUnload);
+    };
   }
 }
 
 function unregister(p: QemuProcess): void {
   live.delete(p);
-  if (live.size === 0 && signalsInstalled) {
+  if (live.size === 0 && uninstall !== undefined) {
     // Listeners exist only while children do (keeps Deno's test sanitizers quiet).
-    signalsInstalled = false;
-    Deno.removeSignalListener("SIGINT", onSigint);
-    Deno.removeSignalListener("SIGTERM", onSigterm);
-    globalThis.removeEventListener("unload", onUnload);
+    uninstall();
+    uninstall = undefined;
   }
 }
 
@@ -137,6 +130,10 @@ export class QemuProcess {
         ? "no such file (set QEMU_BINARY or pass --qemu with the path of qemu-system-x86_64)"
         : e instanceof Deno.errors.PermissionDenied
         ? "permission denied (is it executable?)"
+        : isDescriptorExhaustion(e)
+        ? `the runner is out of file descriptors (${
+          (e as Error).message
+        }): raise the limit (ulimit -n) or run fewer fixtures at once (--jobs)`
         : (e as Error).message;
       throw new SpawnError(`cannot start QEMU binary '${binary}': ${why}`);
     }
@@ -239,12 +236,29 @@ export class QemuProcess {
   }
 }
 
+/**
+ * Removes a process's directory. An empty one (QEMU removes its sockets as it
+ * exits; a binary that never started made none) goes by rmdir(2), which needs
+ * no file descriptor: the recursive removal opens the directory, and fails
+ * when the runner has run out of descriptors.
+ */
 function removeDirSync(dir: string): void {
+  try {
+    Deno.removeSync(dir);
+    return;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+  }
   try {
     Deno.removeSync(dir, { recursive: true });
   } catch {
-    // already gone
+    // already gone, or no descriptor left to list it
   }
+}
+
+/** Whether an error is the process's file-descriptor limit (EMFILE) or the system's (ENFILE). */
+export function isDescriptorExhaustion(e: unknown): boolean {
+  return e instanceof Error && /os error 2[34]\b|Too many open files/.test(e.message);
 }
 
 /** Creates a private (0700) temporary directory for one QEMU's sockets. */

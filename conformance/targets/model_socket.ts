@@ -20,6 +20,7 @@ import { fromHex, HostExtension, MAILBOX_COMMAND, toHex } from "../../qmp/extens
 import { QmpServer } from "../../qmp/server.ts";
 import type { Target, TargetCapabilities, TargetExit, TargetInstance } from "../target_types.ts";
 import { TargetStartupError } from "../target_types.ts";
+import { onInterrupt } from "../interrupt.ts";
 import { modelTarget } from "./model.ts";
 
 /** Options of {@linkcode modelSocketTarget}. */
@@ -91,6 +92,8 @@ export function modelSocketTarget(options: ModelSocketTargetOptions = {}): Targe
         throw e;
       }
       const dir = await Deno.makeTempDir({ prefix: "cxl-model-socket-" });
+      // A signal ending the runner mid-fixture removes the directory too.
+      const undoInterrupt = onInterrupt(() => Deno.removeSync(dir, { recursive: true }));
       await Deno.chmod(dir, 0o700);
       let quit = false;
       let server: QmpServer | undefined;
@@ -99,6 +102,7 @@ export function modelSocketTarget(options: ModelSocketTargetOptions = {}): Targe
         await Promise.allSettled(clients.map((c) => c.close()));
         await server?.close();
         await Deno.remove(dir, { recursive: true }).catch(() => {});
+        undoInterrupt();
       };
       try {
         server = await QmpServer.listen({

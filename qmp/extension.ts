@@ -7,6 +7,9 @@
  * in every host mode and are listed by `query-commands` (after the machine's
  * own commands), so a client can detect them:
  *
+ * - `__io.github.cxl-dcd-conformance_fm-api` `{device, opcode, payload-hex?}`
+ *   → `{rc, payload-hex}`: one FM-API command (0x5600-0x5605) on a type-3
+ *   device below a switch, through the switch mailbox CCI's 0x5300 tunnel;
  * - `__io.github.cxl-dcd-conformance_mailbox` `{device, opcode, payload-hex?}`
  *   → `{rc, payload-hex}`: one mailbox command on a type-3 device (by id or
  *   QOM path), as a host would run it;
@@ -29,6 +32,7 @@
 import { fromHex, toHex } from "../model/hex.ts";
 
 import type { Machine } from "../model/machine_types.ts";
+import type { MailboxReply } from "../model/host_interface.ts";
 import type { QmpObject, QmpResult, QmpValue } from "../model/qmp_value.ts";
 import { type DeviceHost, DeviceHosts } from "./device_host.ts";
 import type { HostAction } from "./host_accept.ts";
@@ -38,6 +42,13 @@ import type { CommandExtension } from "./session.ts";
 export const EXTENSION_PREFIX = "__io.github.cxl-dcd-conformance_";
 /** The mailbox extension command. */
 export const MAILBOX_COMMAND: string = `${EXTENSION_PREFIX}mailbox`;
+/**
+ * The FM-API extension command: `{device, opcode, payload-hex?}` →
+ * `{rc, payload-hex}`, one FM-API command (0x5600-0x5605) on a type-3
+ * device, tunnelled through the switch mailbox CCI above it as a fabric
+ * manager would send it.
+ */
+export const FM_API_COMMAND: string = `${EXTENSION_PREFIX}fm-api`;
 /** The state-snapshot extension command. */
 export const STATE_COMMAND: string = `${EXTENSION_PREFIX}query-state`;
 
@@ -78,7 +89,7 @@ function checkMembers(
 /** The extension of a served machine in a host mode. */
 export class HostExtension implements CommandExtension {
   /** Extension command names. */
-  readonly commands: readonly string[] = [MAILBOX_COMMAND, STATE_COMMAND];
+  readonly commands: readonly string[] = [MAILBOX_COMMAND, FM_API_COMMAND, STATE_COMMAND];
   /** The host mode. */
   readonly mode: HostMode;
   readonly #machine: Machine;
@@ -96,6 +107,13 @@ export class HostExtension implements CommandExtension {
     this.#hosts = DeviceHosts.of(machine);
   }
 
+  #fm(device: string, opcode: number, payload: Uint8Array): MailboxReply {
+    if (this.#machine.fmSync === undefined) {
+      throw new Error(`${FM_API_COMMAND}: this machine has no FM path to '${device}'`);
+    }
+    return this.#machine.fmSync(device, opcode, payload);
+  }
+
   /** What the machine's `accept` hosts did, most recent last (bounded to 1000 entries). */
   get actions(): HostAction[] {
     return this.#hosts.actions;
@@ -108,7 +126,7 @@ export class HostExtension implements CommandExtension {
       if (bad !== undefined) return bad;
       return { return: this.#machine.state() as unknown as QmpValue };
     }
-    if (command === MAILBOX_COMMAND) {
+    if (command === MAILBOX_COMMAND || command === FM_API_COMMAND) {
       const bad = checkMembers(args, { device: "str", opcode: "int", "payload-hex": "str?" });
       if (bad !== undefined) return bad;
       const a = args!;
@@ -121,7 +139,10 @@ export class HostExtension implements CommandExtension {
         return err(`Parameter 'payload-hex': ${(e as Error).message}`);
       }
       try {
-        const r = this.#machine.mailboxSync(a.device as string, opcode, payload);
+        const device = a.device as string;
+        const r = command === MAILBOX_COMMAND
+          ? this.#machine.mailboxSync(device, opcode, payload)
+          : this.#fm(device, opcode, payload);
         return { return: { rc: r.rc, "payload-hex": toHex(r.payload) } };
       } catch (e) {
         return err(e instanceof Error ? e.message : String(e));

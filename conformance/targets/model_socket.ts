@@ -16,7 +16,13 @@ import type { Machine, MachineOptions } from "../../model/machine_types.ts";
 import { StartupError } from "../../model/machine_types.ts";
 import { DEFAULT_PROFILE, type Profile } from "../../model/profile.ts";
 import { QmpClient } from "../../qmp/client.ts";
-import { fromHex, HostExtension, MAILBOX_COMMAND, toHex } from "../../qmp/extension.ts";
+import {
+  FM_API_COMMAND,
+  fromHex,
+  HostExtension,
+  MAILBOX_COMMAND,
+  toHex,
+} from "../../qmp/extension.ts";
 import { QmpServer } from "../../qmp/server.ts";
 import type { Target, TargetCapabilities, TargetExit, TargetInstance } from "../target_types.ts";
 import { TargetStartupError } from "../target_types.ts";
@@ -52,6 +58,24 @@ export function extensionHost(client: QmpClient, device: string): HostInterface 
       if (typeof rc !== "number" || typeof hex !== "string") {
         throw new TypeError(
           `${MAILBOX_COMMAND} returned no rc/payload-hex: expected {rc, payload-hex}`,
+        );
+      }
+      return { rc, payload: fromHex(hex) };
+    },
+    async fm(opcode: number, payload: Uint8Array): Promise<MailboxReply> {
+      const r = await client.execute(FM_API_COMMAND, {
+        device,
+        opcode,
+        "payload-hex": toHex(payload),
+      });
+      if (r === null || typeof r !== "object" || Array.isArray(r)) {
+        throw new TypeError(`${FM_API_COMMAND} returned ${String(r)}: expected {rc, payload-hex}`);
+      }
+      const rc = r.rc;
+      const hex = r["payload-hex"];
+      if (typeof rc !== "number" || typeof hex !== "string") {
+        throw new TypeError(
+          `${FM_API_COMMAND} returned no rc/payload-hex: expected {rc, payload-hex}`,
         );
       }
       return { rc, payload: fromHex(hex) };

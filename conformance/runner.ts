@@ -8,6 +8,7 @@
 
 import type { QmpObject, QmpValue } from "../model/qmp_value.ts";
 import { decodeHostReply, encodeHostRequest } from "./host/codec.ts";
+import { sendStepRequest } from "./host/fm_codec.ts";
 import { returnCodeName } from "./host/return_codes.ts";
 import { formatMismatch, match, matchUnordered } from "./matchers.ts";
 import type { FixtureFile } from "./loader.ts";
@@ -446,7 +447,7 @@ async function runHostStep(
   let reply;
   try {
     reply = await timeout(
-      instance.host(step.device).mailbox(req.opcode, req.payload),
+      sendStepRequest(instance.host(step.device), req),
       ms,
       `mailbox 0x${req.opcode.toString(16).padStart(4, "0")}`,
     );

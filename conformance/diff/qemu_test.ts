@@ -31,3 +31,39 @@ for (const build of builds) {
     deepStrictEqual(r.findings.map((f) => `${f.key}\n${f.steps.join("\n")}`), []);
   });
 }
+
+const old = builds.find((b) => b.profile.release.major === 10 && b.profile.release.minor === 0);
+const recent = builds.find((b) => b.profile.release.major === 11 && b.profile.release.minor === 1);
+if (old === undefined || recent === undefined) {
+  console.warn(
+    "\n!!! SKIPPING the build-vs-build differential test: it needs a 10.0.x and an 11.1.x build " +
+      `in CXL_DCD_QEMU_BUILDS (have: ${builds.map((b) => b.version).join(", ") || "none"})\n`,
+  );
+} else {
+  Deno.test(`${old.label} against ${recent.label}: the release differences, each in at most 3 steps`, async () => {
+    const pair = await buildPair({ kind: "qemu", binary: old.binary }, {
+      kind: "qemu",
+      binary: recent.binary,
+    });
+    const r = await runDiff(pair, {
+      programs: 40,
+      seed: 1,
+      steps: 12,
+      topologies: parseTopologies("all"),
+      exclusions: activeExclusions([]),
+    });
+    const keys = r.findings.map((f) => f.key);
+    for (
+      const field of [
+        "records[].validity",
+        "records[].host-id",
+        "records[].extents-available",
+        "get-dc-config: fields extents-available",
+      ]
+    ) ok(keys.some((k) => k.includes(field)), `no finding shows ${field}: ${keys.join("; ")}`);
+    for (const f of r.findings) {
+      ok(f.kind === "divergence", `${f.key}: ${f.steps.join("\n")}`);
+      ok(f.steps.length <= 3, `${f.key} shrunk to ${f.steps.length} steps:\n${f.steps.join("\n")}`);
+    }
+  });
+}

@@ -19,7 +19,8 @@ import type {
   MachineState,
   RunState,
 } from "./machine_types.ts";
-import { DEFAULT_PROFILE, type Profile } from "./profile.ts";
+import type { Profile } from "./profile.ts";
+import { resolveProfile } from "./profile_ref.ts";
 import { qmpError, type QmpEvent, type QmpObject, type QmpResult, qmpReturn } from "./qmp_value.ts";
 import { parseCommandLine } from "./cmdline/parse.ts";
 import { buildSchema } from "./qapi/schema.ts";
@@ -79,7 +80,7 @@ class ModelMachine implements Machine {
   #schemaCache: QmpObject[] | undefined;
 
   constructor(args: readonly string[], options: MachineOptions) {
-    this.profile = options.profile ?? DEFAULT_PROFILE;
+    this.profile = resolveProfile(options.profile);
     this.#clock = options.clock ?? defaultClock;
     const cmd = parseCommandLine(args, this.profile);
     this.#topology = buildTopology(cmd, {

@@ -7,12 +7,16 @@
 
 import type { HostInterface, MailboxReply } from "./host_interface.ts";
 import type { Profile } from "./profile.ts";
+import type { ProfileRef } from "./profile_ref.ts";
 import type { QmpEvent, QmpObject, QmpResult } from "./qmp_value.ts";
 
 /** Options for building a machine. */
 export interface MachineOptions {
-  /** Behaviour profile (default: `seed`). */
-  profile?: Profile;
+  /**
+   * Behaviour profile: a {@linkcode Profile} record or its name (`"qemu-10.0"`,
+   * `"qemu-11.1+seed"`, ...); default `seed`.
+   */
+  profile?: ProfileRef;
   /** Wall clock in nanoseconds since the Unix epoch (default: `Date.now()` based). */
   clock?: () => bigint;
   /**

@@ -59,6 +59,7 @@ export {
   withDcd,
   withSeed,
 } from "./profile.ts";
+export { type ProfileRef, resolveProfile } from "./profile_ref.ts";
 export type { DevicePropertyTable } from "./device_property_tables.ts";
 export {
   type HostInterface,

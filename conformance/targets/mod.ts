@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Profile } from "../../model/profile.ts";
+import { type ProfileRef, resolveProfile } from "../../model/profile_ref.ts";
 import type { Target } from "../target_types.ts";
 import { modelTarget } from "./model.ts";
 import { modelSocketTarget } from "./model_socket.ts";
@@ -20,8 +20,8 @@ export { MessageQueue } from "./message_queue.ts";
 
 /** Options for {@linkcode createTargets}. */
 export interface CreateTargetOptions {
-  /** Profiles for model targets (one target per profile). */
-  profiles: Profile[];
+  /** Profiles (or their names) for model targets (one target per profile). */
+  profiles: readonly ProfileRef[];
   /** QEMU binary for the `qemu` target. */
   qemu?: string;
 }
@@ -42,7 +42,9 @@ export interface CreateTargetOptions {
  */
 export function createTargets(spec: string, options: CreateTargetOptions): Promise<Target[]> {
   if (spec === "model") {
-    return Promise.resolve(options.profiles.map((profile) => modelTarget({ profile })));
+    return Promise.resolve(
+      options.profiles.map((ref) => modelTarget({ profile: resolveProfile(ref) })),
+    );
   }
   if (spec === "qemu") {
     return Promise.resolve([
@@ -51,7 +53,9 @@ export function createTargets(spec: string, options: CreateTargetOptions): Promi
   }
   if (spec.startsWith("qmp:")) return Promise.resolve([qmpTarget(spec.slice(4))]);
   if (spec === "model-socket") {
-    return Promise.resolve(options.profiles.map((profile) => modelSocketTarget({ profile })));
+    return Promise.resolve(
+      options.profiles.map((ref) => modelSocketTarget({ profile: resolveProfile(ref) })),
+    );
   }
   return Promise.reject(
     new TypeError(`unknown target '${spec}': expected model, model-socket, qemu or qmp:ADDR`),

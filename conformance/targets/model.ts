@@ -11,7 +11,7 @@ import { TARGET_MONITORS } from "../qemu/args.ts";
 import { createMachine } from "../../model/mod.ts";
 import type { Machine, MachineOptions } from "../../model/machine_types.ts";
 import { StartupError } from "../../model/machine_types.ts";
-import { DEFAULT_PROFILE, type Profile } from "../../model/profile.ts";
+import { type ProfileRef, resolveProfile } from "../../model/profile_ref.ts";
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import { HostExtension } from "../../qmp/extension.ts";
 import { type CommandExtension, QmpSession } from "../../qmp/session.ts";
@@ -29,8 +29,8 @@ import { MessageQueue } from "./message_queue.ts";
 
 /** Options of the model target. */
 export interface ModelTargetOptions {
-  /** Behaviour profile (default: `seed`). */
-  profile?: Profile;
+  /** Behaviour profile, or its name (default: `seed`). */
+  profile?: ProfileRef;
   /** Clock for the machine (nanoseconds since the epoch). */
   clock?: () => bigint;
   /**
@@ -58,7 +58,7 @@ function isObject(v: QmpValue): v is QmpObject {
  * ```
  */
 export function modelTarget(options: ModelTargetOptions = {}): Target {
-  const profile = options.profile ?? DEFAULT_PROFILE;
+  const profile = resolveProfile(options.profile);
   const machineOptions: MachineOptions = { profile, extraMonitors: TARGET_MONITORS };
   if (options.clock !== undefined) machineOptions.clock = options.clock;
   const features = modelFeatures(profile);

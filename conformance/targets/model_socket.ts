@@ -14,7 +14,7 @@ import { createMachine } from "../../model/mod.ts";
 import type { HostInterface, MailboxReply } from "../../model/host_interface.ts";
 import type { Machine, MachineOptions } from "../../model/machine_types.ts";
 import { StartupError } from "../../model/machine_types.ts";
-import { DEFAULT_PROFILE, type Profile } from "../../model/profile.ts";
+import { type ProfileRef, resolveProfile } from "../../model/profile_ref.ts";
 import { QmpClient } from "../../qmp/client.ts";
 import {
   FM_API_COMMAND,
@@ -31,8 +31,8 @@ import { modelTarget } from "./model.ts";
 
 /** Options of {@linkcode modelSocketTarget}. */
 export interface ModelSocketTargetOptions {
-  /** Behaviour profile (default: `seed`). */
-  profile?: Profile;
+  /** Behaviour profile, or its name (default: `seed`). */
+  profile?: ProfileRef;
   /** Clock for the machine (nanoseconds since the epoch). */
   clock?: () => bigint;
   /** Display name (default `model-socket`). */
@@ -95,7 +95,7 @@ export function extensionHost(client: QmpClient, device: string): HostInterface 
  * ```
  */
 export function modelSocketTarget(options: ModelSocketTargetOptions = {}): Target {
-  const profile = options.profile ?? DEFAULT_PROFILE;
+  const profile = resolveProfile(options.profile);
   const machineOptions: MachineOptions = { profile, extraMonitors: TARGET_MONITORS };
   if (options.clock !== undefined) machineOptions.clock = options.clock;
   const timeoutMs = options.timeoutMs ?? 5000;

@@ -57,7 +57,7 @@ export const KNOWN_CRASHES: readonly KnownCrash[] = [
   {
     name: "qmp-release-offset-wrap",
     description:
-      "cxl-release-dynamic-capacity with an extent whose offset + len wraps past 2^64: QEMU 10.0.2 segfaults (SIGSEGV; found by this differ, shrunk to that one command)",
+      "cxl-release-dynamic-capacity with an extent whose offset + len wraps past 2^64: QEMU 10.0.2, 10.0.13 and 11.1.3 segfault (SIGSEGV; found by this differ, shrunk to that one command)",
     matches(step) {
       return step.kind === "qmp" && step.execute === "cxl-release-dynamic-capacity" &&
         wraps(step.arguments["extents"], "offset");

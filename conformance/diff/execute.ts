@@ -36,7 +36,7 @@ export interface DiffPair {
 export type ProgramOutcome =
   | { kind: "same" }
   | { kind: "divergence"; index: number; divergence: Divergence }
-  | { kind: "crash"; index: number; side: "a" | "b"; lost: LostAnswer }
+  | { kind: "crash"; index: number; side: "a" | "b"; lost: LostAnswer; at: string }
   | { kind: "excluded"; index: number; name: string };
 
 /** What ran, what came back, how it ended. */
@@ -103,7 +103,13 @@ export async function executeProgram(
       trace.masked.push(masked);
       if (a.kind === "lost" || b.kind === "lost") {
         const side = a.kind === "lost" ? "a" : "b";
-        trace.outcome = { kind: "crash", index, side, lost: (side === "a" ? a : b) as LostAnswer };
+        trace.outcome = {
+          kind: "crash",
+          index,
+          side,
+          lost: (side === "a" ? a : b) as LostAnswer,
+          at: step.kind === "qmp" ? step.execute : step.command,
+        };
         break;
       }
       const divergence = compareAnswers(step, a, b, masked);
@@ -122,6 +128,8 @@ export async function executeProgram(
 /** The class of an outcome, for deduplication and shrinking: equal keys, same finding. */
 export function outcomeKey(outcome: ProgramOutcome): string | undefined {
   if (outcome.kind === "divergence") return `divergence ${outcome.divergence.signature}`;
-  if (outcome.kind === "crash") return `crash ${outcome.side} ${outcome.lost.how}`;
+  if (outcome.kind === "crash") {
+    return `crash ${outcome.side} ${outcome.lost.how} at ${outcome.at}`;
+  }
   return undefined;
 }

@@ -86,6 +86,8 @@ Options:
   --root DIR         fixture names are relative to DIR (default: fixtures/)
   --timeout MS       per-step timeout, overriding the fixtures' own
   --fixture-timeout MS  whole-fixture timeout (default 60000)
+  --keep             leave a failed fixture's temporary directory (QEMU's sockets,
+                     stderr.log, command.sh) in place; the report says where
   -h, --help         this help
 
 Examples:
@@ -153,6 +155,7 @@ const CONFORM_OPTIONS = {
   root: { type: "string" },
   timeout: { type: "string" },
   "fixture-timeout": { type: "string" },
+  keep: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Options;
 
@@ -446,6 +449,7 @@ async function conform(argv: string[], io: Io): Promise<number> {
       suite = await runSuite(fixtures, suiteTargets, {
         presets,
         failFast: values["fail-fast"] ?? false,
+        ...(values.keep ? { keep: true } : {}),
         ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
         ...(fixtureTimeoutMs === undefined ? {} : { fixtureTimeoutMs }),
         onResult: (r) => {

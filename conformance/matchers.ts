@@ -6,6 +6,7 @@
  * @module
  */
 
+import { unifiedLineDiff } from "./line_diff.ts";
 import type { QmpObject, QmpValue } from "../model/qmp_value.ts";
 import { formatJsonForTranscript, stringifyJson } from "./transcript/json.ts";
 
@@ -311,6 +312,41 @@ export function matchUnordered(
 }
 
 /**
+ * The expected value with every part that the actual value satisfies
+ * replaced by that part of the actual value (member order of the expected
+ * value kept): what is left differs for real.
+ *
+ * @example
+ * ```ts
+ * import { settleMatched } from "./matchers.ts";
+ * const s = settleMatched({ t: "$timestamp", n: 1 }, { t: { seconds: 1, microseconds: 2 }, n: 2 });
+ * if (JSON.stringify(s) !== '{"t":{"seconds":1,"microseconds":2},"n":1}') throw new Error(JSON.stringify(s));
+ * ```
+ */
+export function settleMatched(
+  expected: QmpValue,
+  actual: QmpValue | undefined,
+  values: TargetValues = NO_VALUES,
+): QmpValue {
+  if (actual === undefined) return expected;
+  if (match(expected, actual, "$", values) === undefined) return actual;
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    return expected.map((e, k) => k < actual.length ? settleMatched(e, actual[k]!, values) : e);
+  }
+  if (
+    isObject(expected) && isObject(actual) &&
+    !Object.keys(expected).some((k) => k.startsWith("$"))
+  ) {
+    const out: Record<string, QmpValue> = {};
+    for (const [k, e] of Object.entries(expected)) {
+      out[k] = k === "..." || !Object.hasOwn(actual, k) ? e : settleMatched(e, actual[k]!, values);
+    }
+    return out;
+  }
+  return expected;
+}
+
+/**
  * Renders a mismatch readably: the path of the first difference, expected
  * vs actual there, and a unified-style view of both documents around it.
  *
@@ -321,14 +357,21 @@ export function matchUnordered(
  * if (!formatMismatch(m, { a: 1 }, { a: 2 }).includes("$.a")) throw new Error();
  * ```
  */
-export function formatMismatch(m: Mismatch, expected: QmpValue, actual: QmpValue): string {
+export function formatMismatch(
+  m: Mismatch,
+  expected: QmpValue,
+  actual: QmpValue,
+  values: TargetValues = NO_VALUES,
+): string {
   const out = [
     `first difference at ${m.path}:`,
     `  expected: ${m.expected}`,
     `  actual:   ${m.actual}`,
   ];
+  // Parts the actual value satisfies (a "$timestamp", a "$regex") are shown as the actual
+  // value, so that the diff's lines are the real differences only.
   const diff = unifiedDiff(
-    formatJsonForTranscript(expected, 100).split("\n"),
+    formatJsonForTranscript(settleMatched(expected, actual, values), 100).split("\n"),
     formatJsonForTranscript(actual, 100).split("\n"),
   );
   if (diff.length > 0) out.push(...diff);
@@ -336,8 +379,9 @@ export function formatMismatch(m: Mismatch, expected: QmpValue, actual: QmpValue
 }
 
 /**
- * A linear-time unified-style line diff: trims the common prefix and suffix
- * and shows the differing middle (capped) with three lines of context.
+ * A unified-style line diff that resynchronises (Myers' shortest edit
+ * script, see `line_diff.ts`): changed lines as `-`/`+` with three lines of
+ * context, `@@` between hunks, runs longer than `cap` cut.
  *
  * @example
  * ```ts
@@ -351,31 +395,5 @@ export function unifiedDiff(
   actual: readonly string[],
   cap = 40,
 ): string[] {
-  let pre = 0;
-  while (pre < expected.length && pre < actual.length && expected[pre] === actual[pre]) pre++;
-  let suf = 0;
-  while (
-    suf < expected.length - pre && suf < actual.length - pre &&
-    expected[expected.length - 1 - suf] === actual[actual.length - 1 - suf]
-  ) suf++;
-  if (pre === expected.length && pre === actual.length) return [];
-  const out = ["--- expected", "+++ actual"];
-  const ctx = 3;
-  for (let k = Math.max(0, pre - ctx); k < pre; k++) out.push(`  ${expected[k]}`);
-  const dels = expected.slice(pre, expected.length - suf);
-  const adds = actual.slice(pre, actual.length - suf);
-  const emit = (lines: readonly string[], sign: string) => {
-    lines.slice(0, cap).forEach((l) => out.push(`${sign} ${l}`));
-    if (lines.length > cap) out.push(`${sign} ... (${lines.length - cap} more lines)`);
-  };
-  emit(dels, "-");
-  emit(adds, "+");
-  for (
-    let k = expected.length - suf;
-    k < Math.min(expected.length, expected.length - suf + ctx);
-    k++
-  ) {
-    out.push(`  ${expected[k]}`);
-  }
-  return out;
+  return unifiedLineDiff(expected, actual, cap);
 }

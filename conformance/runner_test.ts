@@ -207,7 +207,8 @@ Deno.test("a crash after a failed step is reported with signal and stderr tail",
   );
   assert.equal(r.outcome, "failed");
   assert.equal(r.failure!.crash?.signal, "SIGSEGV");
-  assert.match(r.failure!.message, /the target died: SIGSEGV/);
+  assert.match(r.failure!.message, /^the target died: killed by SIGSEGV during boom \(/);
+  assert.equal(r.failure!.line, 3, "at the step that saw the connection close");
 });
 
 Deno.test("!startup-error compares QEMU's start-up message", async () => {
@@ -331,4 +332,27 @@ Deno.test("a crash expectation counts only a death by that signal as the expecte
     applyExpectation(base, new Map([["a.qmp", "answers differently"]])).outcome,
     "expected-failure",
   );
+});
+
+Deno.test("runner.ts is a façade: each role lives in its own module under run/", async () => {
+  const runner = await import("./runner.ts");
+  const roles = {
+    scheduling: await import("./run/scheduling.ts"),
+    fixture: await import("./run/fixture_run.ts"),
+    steps: await import("./run/step_execution.ts"),
+    expectations: await import("./run/expectation_apply.ts"),
+    summary: await import("./run/summary.ts"),
+    classes: await import("./run/failure_classes.ts"),
+  };
+  assert.equal(runner.runSuite, roles.scheduling.runSuite);
+  assert.equal(runner.targetLabel, roles.scheduling.targetLabel);
+  assert.equal(runner.runFixture, roles.fixture.runFixture);
+  assert.equal(runner.skipReason, roles.fixture.skipReason);
+  assert.equal(runner.StepError, roles.steps.StepError);
+  assert.equal(runner.applyExpectation, roles.expectations.applyExpectation);
+  assert.equal(runner.summarise, roles.summary.summarise);
+  assert.equal(runner.describeTarget, roles.summary.describeTarget);
+  assert.equal(runner.failureClasses, roles.classes.failureClasses);
+  const lines = (await Deno.readTextFile(new URL("./runner.ts", import.meta.url))).split("\n");
+  assert.ok(lines.length < 60, `runner.ts stays a thin façade (${lines.length} lines)`);
 });

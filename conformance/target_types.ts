@@ -38,6 +38,51 @@ export interface TargetExit {
   stderrTail: string;
 }
 
+/** Where a target process runs: what reruns it by hand and where its files are. */
+export interface TargetRunInfo {
+  /** The exact command line, shell-quoted (paste it after `gdb --args`). */
+  commandLine: string;
+  /** The private temporary directory holding its sockets. */
+  dir: string;
+}
+
+/** Options of {@linkcode Target.start}. */
+export interface StartOptions {
+  /** Leave the temporary directory in place when start-up fails. */
+  keepFailed?: boolean;
+}
+
+/** Options of {@linkcode TargetInstance.close}. */
+export interface CloseOptions {
+  /** Leave the temporary directory (sockets, `stderr.log`, `command.sh`) in place. */
+  keep?: boolean;
+}
+
+/**
+ * The run information an error from {@linkcode Target.start} carries, when
+ * a process was started.
+ *
+ * @example
+ * ```ts
+ * import { runInfoOf, withRunInfo } from "./target_types.ts";
+ * const e = withRunInfo(new Error("x"), { commandLine: "qemu -S", dir: "/tmp/d" });
+ * if (runInfoOf(e)?.dir !== "/tmp/d" || runInfoOf(new Error()) !== undefined) throw new Error();
+ * ```
+ */
+export function runInfoOf(e: unknown): TargetRunInfo | undefined {
+  if (e === null || typeof e !== "object" || !("runInfo" in e)) return undefined;
+  const info = (e as { runInfo: unknown }).runInfo;
+  return typeof info === "object" && info !== null ? info as TargetRunInfo : undefined;
+}
+
+/** Attaches run information to an error (see {@linkcode runInfoOf}); returns the error. */
+export function withRunInfo<E extends Error>(e: E, info: TargetRunInfo): E {
+  if (runInfoOf(e) === undefined) {
+    Object.defineProperty(e, "runInfo", { value: info, enumerable: false, configurable: true });
+  }
+  return e;
+}
+
 /** One running machine of a target. */
 export interface TargetInstance {
   /** The QMP channel (greeting already read, capabilities not negotiated). */
@@ -46,8 +91,16 @@ export interface TargetInstance {
   host(device: string): HostInterface;
   /** Whether the instance died (a crash); checked after each failed step. */
   exited(): TargetExit | undefined;
-  /** Ends the instance and releases every resource (process, sockets, dirs). */
-  close(): Promise<TargetExit>;
+  /**
+   * Waits at most `ms` for the instance to end and says how it did
+   * (undefined when it is still running): after a connection error, tells a
+   * death from a hang-up. Without it the runner polls {@linkcode exited}.
+   */
+  waitExit?(ms: number): Promise<TargetExit | undefined>;
+  /** The process's command line and directory, for targets that run one. */
+  readonly runInfo?: TargetRunInfo;
+  /** Ends the instance and releases every resource (process, sockets, dirs unless kept). */
+  close(options?: CloseOptions): Promise<TargetExit>;
 }
 
 /** What a target can do, learned from the target itself. */
@@ -99,7 +152,17 @@ export interface Target {
    * {@linkcode TargetStartupError} carrying QEMU's own message when the
    * machine description is invalid.
    */
-  start(machine: readonly string[], signal?: AbortSignal): Promise<TargetInstance>;
+  start(
+    machine: readonly string[],
+    signal?: AbortSignal,
+    options?: StartOptions,
+  ): Promise<TargetInstance>;
+  /**
+   * For a shared endpoint (a target that does not start machines): whether
+   * it still answers. A suite stops at once on an endpoint that does not.
+   * Resolves to undefined when it does, else to why not.
+   */
+  checkAlive?(): Promise<string | undefined>;
 }
 
 /** The machine did not start; `stderr` is what QEMU (or the model) printed. */
@@ -108,16 +171,27 @@ export class TargetStartupError extends Error {
   readonly stderr: string;
   /** Process exit code, when a process was started. */
   readonly code: number | null;
+  /** The signal that ended the process during start-up (it died; it did not refuse). */
+  readonly signal: string | null;
+  /** The command line and directory of the process, when one was started. */
+  readonly runInfo?: TargetRunInfo;
   /**
    * Creates the error.
    *
    * @param stderr QEMU's start-up message
    * @param code exit code, when a process was started
+   * @param more the signal that killed it and where it ran, when known
    */
-  constructor(stderr: string, code: number | null) {
+  constructor(
+    stderr: string,
+    code: number | null,
+    more: { signal?: string | null; runInfo?: TargetRunInfo } = {},
+  ) {
     super(stderr);
     this.name = "TargetStartupError";
     this.stderr = stderr;
     this.code = code;
+    this.signal = more.signal ?? null;
+    if (more.runInfo !== undefined) this.runInfo = more.runInfo;
   }
 }

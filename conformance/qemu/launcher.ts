@@ -16,10 +16,13 @@
 import type { HostInterface, MailboxReply } from "../../model/host_interface.ts";
 import { QmpClient } from "../../qmp/client.ts";
 import {
+  type CloseOptions,
   type TargetExit,
   type TargetInstance,
+  type TargetRunInfo,
   TargetStartupError,
   TargetTimeoutError,
+  withRunInfo,
 } from "../target_types.ts";
 import {
   buildQemuArgs,
@@ -29,12 +32,7 @@ import {
   startsPaused,
 } from "./args.ts";
 import { discoverType3, pciTopology, type Type3Device } from "./devices.ts";
-import {
-  type DeclaredFmRoute,
-  declaredFmRoutes,
-  openFmPath,
-  type QtestFmPath,
-} from "./fm_path.ts";
+import { type DeclaredFmRoute, declaredFmRoutes, openFmPath, type QtestFmPath } from "./fm_path.ts";
 import { QtestMailbox } from "./mailbox.ts";
 import { makePrivateDir, QemuProcess, SpawnError } from "./process.ts";
 import { QtestClient } from "./qtest.ts";
@@ -51,6 +49,11 @@ export interface LaunchOptions {
   commandTimeoutMs?: number;
   /** Aborts the launch (the process is killed). */
   signal?: AbortSignal;
+  /**
+   * Leave the temporary directory (sockets, `stderr.log`, `command.sh`) in
+   * place when start-up fails.
+   */
+  keepFailed?: boolean;
 }
 
 function timeoutAfter<T>(ms: number, message: string): { promise: Promise<T>; cancel(): void } {
@@ -184,12 +187,22 @@ export class QemuInstance implements TargetInstance {
     return this.process.exited();
   }
 
-  /** Ends QEMU and releases everything (idempotent). */
-  close(): Promise<TargetExit> {
+  /** Waits at most `ms` for QEMU to end (after a connection error: did it die?). */
+  waitExit(ms: number): Promise<TargetExit | undefined> {
+    return this.process.waitExit(ms);
+  }
+
+  /** The exact QEMU command line (shell-quoted) and its temporary directory. */
+  get runInfo(): TargetRunInfo {
+    return { commandLine: this.process.commandLine, dir: this.process.dir };
+  }
+
+  /** Ends QEMU and releases everything (idempotent); `keep` leaves its directory in place. */
+  close(options: CloseOptions = {}): Promise<TargetExit> {
     this.#closed ??= (async () => {
       this.process.expectExit();
       await Promise.allSettled([this.qmp.close(), this.control.close(), this.qtest.close()]);
-      return await this.process.close();
+      return await this.process.close(2000, options.keep ? { keep: true } : {});
     })();
     return this.#closed;
   }
@@ -232,6 +245,7 @@ export async function launchQemu(
     if (e instanceof SpawnError) throw new TargetStartupError(e.message, null);
     throw e;
   }
+  const runInfo: TargetRunInfo = { commandLine: proc.commandLine, dir };
   const opened: { close(): Promise<void> }[] = [];
   const onAbort = () => proc.kill("SIGKILL");
   options.signal?.addEventListener("abort", onAbort);
@@ -245,11 +259,13 @@ export async function launchQemu(
         throw new TargetStartupError(
           `QEMU was killed by ${exit.signal} during start-up` + (stderr ? `:\n${stderr}` : ""),
           null,
+          { signal: exit.unexpected ? exit.signal : null, runInfo },
         );
       }
       throw new TargetStartupError(
         stderr || `QEMU exited with status ${exit.code} during start-up and printed nothing`,
         exit.code,
+        { runInfo },
       );
     });
     died.catch(() => {});
@@ -318,18 +334,31 @@ export async function launchQemu(
     giveUp.abort(e);
     proc.expectExit();
     await Promise.allSettled(opened.map((o) => o.close()));
-    const exit = await proc.close(500);
-    if (e instanceof TargetTimeoutError || e instanceof TargetStartupError) throw e;
-    if (options.signal?.aborted) throw options.signal.reason;
-    // A connection failed because QEMU went away: report QEMU's own words.
+    const exit = await proc.close(500, options.keepFailed ? { keep: true } : {});
+    if (options.signal?.aborted && !(e instanceof TargetStartupError)) {
+      throw options.signal.reason;
+    }
+    // QEMU died by a signal nobody here sent: that is what happened, whatever error saw it first.
     const stderr = proc.stderr().replace(/\n+$/, "");
+    if (exit.signal !== null && exit.unexpected) {
+      throw new TargetStartupError(
+        `QEMU was killed by ${exit.signal} during start-up` + (stderr ? `:\n${stderr}` : ""),
+        null,
+        { signal: exit.signal, runInfo },
+      );
+    }
+    if (e instanceof TargetTimeoutError || e instanceof TargetStartupError) {
+      throw withRunInfo(e, runInfo);
+    }
+    // A connection failed because QEMU went away: report QEMU's own words.
     if (exit.unexpected || stderr !== "") {
       throw new TargetStartupError(
         stderr || `QEMU ended during start-up (${exit.signal ?? `status ${exit.code}`})`,
         exit.code,
+        { runInfo },
       );
     }
-    throw e;
+    throw withRunInfo(e as Error, runInfo);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }

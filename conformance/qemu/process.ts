@@ -83,6 +83,8 @@ export class QemuProcess {
   #stderrDone: Promise<void>;
   #exit: TargetExit | undefined;
   #closing = false;
+  /** Signals this module sent: a death by one of them is no crash. */
+  readonly #sent = new Set<string>();
   #cleaned = false;
 
   private constructor(
@@ -102,7 +104,8 @@ export class QemuProcess {
       const exit: TargetExit = {
         code: s.signal ? null : s.code,
         signal: s.signal,
-        unexpected: !this.#closing,
+        // A signal nobody here sent (SIGSEGV, an outside SIGKILL) is a death even during close().
+        unexpected: s.signal !== null ? !this.#sent.has(s.signal) : !this.#closing,
         stderrTail: this.stderrTail(),
       };
       this.#exit = exit;
@@ -190,8 +193,17 @@ export class QemuProcess {
     this.#closing = true;
   }
 
+  /**
+   * The exact command line, shell-quoted: paste it after `gdb --args` to
+   * rerun this QEMU by hand (its sockets are in {@linkcode dir}).
+   */
+  get commandLine(): string {
+    return shellQuote([this.binary, ...this.args]);
+  }
+
   /** Sends a signal, ignoring a process that is already gone. */
   kill(signal: Deno.Signal): void {
+    this.#sent.add(signal);
     try {
       this.#child.kill(signal);
     } catch {
@@ -207,10 +219,25 @@ export class QemuProcess {
   }
 
   /**
-   * Ends the process: SIGTERM, then SIGKILL after `graceMs`; removes the
-   * directory; unregisters. Returns how it ended.
+   * Waits at most `ms` for the process to end; undefined when it still runs.
    */
-  async close(graceMs = 2000): Promise<TargetExit> {
+  async waitExit(ms: number): Promise<TargetExit | undefined> {
+    if (this.#exit !== undefined) return this.#exit;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exit = await Promise.race([
+      this.status,
+      new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), ms)),
+    ]);
+    clearTimeout(timer);
+    return exit;
+  }
+
+  /**
+   * Ends the process: SIGTERM, then SIGKILL after `graceMs`; removes the
+   * directory (unless `keep`: then its sockets stay, with `stderr.log` and
+   * `command.sh` written beside them); unregisters. Returns how it ended.
+   */
+  async close(graceMs = 2000, options: { keep?: boolean } = {}): Promise<TargetExit> {
     if (this.#exit === undefined) this.#closing = true;
     if (this.#exit === undefined) {
       this.kill("SIGTERM");
@@ -224,14 +251,28 @@ export class QemuProcess {
       if (timedOut) this.kill("SIGKILL");
     }
     const exit = await this.status;
-    this.#cleanup();
+    if (options.keep && !this.#cleaned) await this.#writeKeptFiles();
+    this.#cleanup(options.keep === true);
     return exit;
   }
 
-  #cleanup(): void {
+  async #writeKeptFiles(): Promise<void> {
+    try {
+      await Deno.writeTextFile(`${this.dir}/stderr.log`, this.stderr());
+      await Deno.writeTextFile(
+        `${this.dir}/command.sh`,
+        `#!/bin/sh\n# Reruns this QEMU (prefix 'gdb --args' to debug it).\nexec ${this.commandLine}\n`,
+        { mode: 0o700 },
+      );
+    } catch {
+      // The directory is gone (a signal cleaned up): nothing to keep.
+    }
+  }
+
+  #cleanup(keep = false): void {
     if (this.#cleaned) return;
     this.#cleaned = true;
-    removeDirSync(this.dir);
+    if (!keep) removeDirSync(this.dir);
     unregister(this);
   }
 }
@@ -259,6 +300,24 @@ function removeDirSync(dir: string): void {
 /** Whether an error is the process's file-descriptor limit (EMFILE) or the system's (ENFILE). */
 export function isDescriptorExhaustion(e: unknown): boolean {
   return e instanceof Error && /os error 2[34]\b|Too many open files/.test(e.message);
+}
+
+/**
+ * Quotes arguments for a POSIX shell: plain words as they are, anything else
+ * in single quotes.
+ *
+ * @example
+ * ```ts
+ * import { shellQuote } from "./process.ts";
+ * const line = shellQuote(["qemu", "-object", "memory-backend-ram,id=m,size=1G", "it's"]);
+ * if (line !== "qemu -object memory-backend-ram,id=m,size=1G 'it'\\''s'") throw new Error(line);
+ * ```
+ */
+export function shellQuote(args: readonly string[]): string {
+  return args.map((a) =>
+    /^[A-Za-z0-9_\/.,=:@%+-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`
+  )
+    .join(" ");
 }
 
 /** Creates a private (0700) temporary directory for one QEMU's sockets. */

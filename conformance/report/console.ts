@@ -8,6 +8,7 @@
  */
 
 import type { FixtureResult, SuiteResult } from "../runner.ts";
+import { formatFailureClasses } from "./classes.ts";
 import { formatFailure } from "./failure.ts";
 import { formatDuration, formatSummaryTable } from "./summary.ts";
 
@@ -44,6 +45,11 @@ function noColorEnv(): boolean {
   } catch {
     return false;
   }
+}
+
+function stopped(suite: SuiteResult): string {
+  const n = suite.summaries.filter((s) => s.stopped !== undefined).length;
+  return n === 0 ? "" : `; ${n} target run(s) stopped early`;
 }
 
 /** A live console reporter. */
@@ -127,13 +133,22 @@ export class ConsoleReporter {
       }
     }
     this.#write("\n" + formatSummaryTable(suite) + "\n");
+    const classes = formatFailureClasses(suite);
+    if (classes !== "") this.#write(classes + "\n");
+    for (const s of suite.summaries) {
+      if (s.stopped !== undefined) {
+        this.#write(this.#paint("31", `\nSTOPPED ${s.target}: ${s.stopped}`) + "\n");
+      }
+    }
     for (const s of suite.summaries) {
       if (s.profileNote !== undefined) {
         this.#write(this.#paint("33", `\nNOTE ${s.target}: ${s.profileNote}`) + "\n");
       }
     }
     this.#write(
-      suite.ok ? this.#paint("32", "\nok\n") : this.#paint("31", `\nFAILED (${bad.length})\n`),
+      suite.ok
+        ? this.#paint("32", "\nok\n")
+        : this.#paint("31", `\nFAILED (${bad.length}${stopped(suite)})\n`),
     );
   }
 }

@@ -40,5 +40,13 @@ export function formatFailure(r: FixtureResult): string {
     );
     if (f.crash.stderrTail.trim() !== "") block("stderr:   ", f.crash.stderrTail.trimEnd());
   }
+  block("command:  ", f.commandLine);
+  if (f.tempDir !== undefined) {
+    out.push(
+      f.kept
+        ? `  kept:     ${f.tempDir} (its sockets, stderr.log and command.sh are left in place)`
+        : `  temp dir: ${f.tempDir} (removed; --keep leaves a failed fixture's files in place)`,
+    );
+  }
   return out.join("\n");
 }

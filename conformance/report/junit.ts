@@ -7,6 +7,7 @@
  */
 
 import type { FixtureResult, SuiteResult } from "../runner.ts";
+import { formatFailureClass } from "./classes.ts";
 import { formatFailure } from "./failure.ts";
 
 /**
@@ -96,6 +97,10 @@ export function formatJunit(suite: SuiteResult): string {
       ["version", s.version],
       ["profile-note", s.profileNote],
     ];
+    if (s.stopped !== undefined) props.push(["stopped", s.stopped]);
+    (s.failureClasses ?? []).forEach((c, k) => {
+      props.push([`failure-class.${k + 1}`, formatFailureClass(c).trim()]);
+    });
     const set = props.filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "");
     if (set.length > 0) {
       out.push("    <properties>");

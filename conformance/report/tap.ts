@@ -50,6 +50,10 @@ function point(n: number, r: FixtureResult): string[] {
           out.push(`  crash: ${yamlString(f.crash.signal ?? `exit code ${f.crash.code}`)}`);
           out.push(`  stderr: ${yamlString(f.crash.stderrTail)}`);
         }
+        if (f.commandLine !== undefined) out.push(`  command: ${yamlString(f.commandLine)}`);
+        if (f.tempDir !== undefined) {
+          out.push(`  ${f.kept ? "kept" : "tempDir"}: ${yamlString(f.tempDir)}`);
+        }
       }
       out.push("  ...");
       return out;

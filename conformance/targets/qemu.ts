@@ -17,7 +17,7 @@ import {
   writeCachedCapabilities,
 } from "../qemu/capabilities.ts";
 import { launchQemu, type QemuInstance } from "../qemu/launcher.ts";
-import type { Target, TargetCapabilities } from "../target_types.ts";
+import type { StartOptions, Target, TargetCapabilities } from "../target_types.ts";
 
 /** Options of {@linkcode qemuTarget}. */
 export interface QemuTargetOptions {
@@ -48,12 +48,17 @@ const PROBE_MACHINE: readonly string[] = ["-machine", "none"];
  * ```
  */
 export function qemuTarget(options: QemuTargetOptions = {}): Target & {
-  start(machine: readonly string[], signal?: AbortSignal): Promise<QemuInstance>;
+  start(
+    machine: readonly string[],
+    signal?: AbortSignal,
+    startOptions?: StartOptions,
+  ): Promise<QemuInstance>;
 } {
   const binary = qemuBinary(options.binary);
   let cached: Promise<TargetCapabilities> | undefined;
-  const launchOptions = (signal?: AbortSignal) => ({
+  const launchOptions = (signal?: AbortSignal, keepFailed = false) => ({
     binary,
+    ...(keepFailed ? { keepFailed } : {}),
     ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
     ...(options.deviceTimeoutMs !== undefined ? { deviceTimeoutMs: options.deviceTimeoutMs } : {}),
     ...(signal !== undefined ? { signal } : {}),
@@ -84,8 +89,12 @@ export function qemuTarget(options: QemuTargetOptions = {}): Target & {
       cached.catch(() => cached = undefined);
       return cached;
     },
-    start(machine: readonly string[], signal?: AbortSignal): Promise<QemuInstance> {
-      return launchQemu(machine, launchOptions(signal));
+    start(
+      machine: readonly string[],
+      signal?: AbortSignal,
+      startOptions: StartOptions = {},
+    ): Promise<QemuInstance> {
+      return launchQemu(machine, launchOptions(signal, startOptions.keepFailed === true));
     },
   };
 }

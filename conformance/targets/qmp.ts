@@ -9,7 +9,11 @@
  *   whatever it was started with. Pass `machine` (the endpoint's arguments)
  *   to skip fixtures whose machine differs;
  * - each fixture opens a fresh connection, but machine state carries over
- *   from fixture to fixture.
+ *   from fixture to fixture: fixtures marked `# endpoint: ends` or
+ *   `# endpoint: changes` (they quit, stop, reset or leave state behind)
+ *   are skipped, with the reason;
+ * - when the endpoint stops answering, {@linkcode Target.checkAlive} says
+ *   so and the suite stops at once instead of failing every later fixture.
  *
  * @module
  */
@@ -22,8 +26,13 @@ import type { Target, TargetCapabilities, TargetExit, TargetInstance } from "../
 export interface QmpTargetOptions {
   /** Arguments the endpoint's machine was started with; fixtures on other machines are skipped. */
   machine?: readonly string[];
-  /** Connection timeout (default 5000 ms). */
+  /** Connection timeout of the capability probe (default 5000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * Connection timeout of each fixture and of the liveness check (default
+   * 1000 ms): the endpoint answered the probe, so a refusal later means it is gone.
+   */
+  fixtureConnectTimeoutMs?: number;
 }
 
 /**
@@ -56,8 +65,9 @@ export function qmpEndpointAddress(address: string): string {
 export function qmpTarget(given: string, options: QmpTargetOptions = {}): Target {
   const address = qmpEndpointAddress(given);
   let probed: Promise<TargetCapabilities> | undefined;
-  const connect = () =>
-    QmpClient.connect(address, { connectTimeoutMs: options.connectTimeoutMs ?? 5000 });
+  const connect = (connectTimeoutMs = options.connectTimeoutMs ?? 5000) =>
+    QmpClient.connect(address, { connectTimeoutMs });
+  const fixtureConnectMs = options.fixtureConnectTimeoutMs ?? 1000;
   const probe = async (): Promise<TargetCapabilities> => {
     const c = await connect();
     try {
@@ -86,8 +96,19 @@ export function qmpTarget(given: string, options: QmpTargetOptions = {}): Target
       }
       return caps;
     },
+    async checkAlive(): Promise<string | undefined> {
+      try {
+        const c = await connect(fixtureConnectMs);
+        await c.close();
+        return undefined;
+      } catch (e) {
+        return `the QMP endpoint ${address} no longer answers (${
+          (e as Error).message
+        }); is it still running? Every later fixture on it was not run`;
+      }
+    },
     async start(): Promise<TargetInstance> {
-      const client = await connect();
+      const client = await connect(fixtureConnectMs);
       const done: TargetExit = { code: null, signal: null, unexpected: false, stderrTail: "" };
       return {
         qmp: client,
@@ -97,6 +118,8 @@ export function qmpTarget(given: string, options: QmpTargetOptions = {}): Target
           );
         },
         exited: () => undefined,
+        // An endpoint of someone else's: its exit status is nowhere to be had.
+        waitExit: () => Promise.resolve(undefined),
         async close(): Promise<TargetExit> {
           await client.close();
           return done;

@@ -61,6 +61,7 @@ const HEADER_KEYS = [
   "tags",
   "negotiate",
   "timeout",
+  "endpoint",
 ] as const;
 type HeaderKey = typeof HEADER_KEYS[number];
 
@@ -237,6 +238,13 @@ export function parseTranscript(text: string, file: string): Transcript {
     }
     timeoutMs = Number(tv.value);
   }
+  const ev = values.get("endpoint");
+  if (ev !== undefined && ev.value !== "ends" && ev.value !== "changes") {
+    fail(
+      ev.line,
+      `endpoint '${ev.value}': expected 'ends' (the fixture ends its machine) or 'changes' (it leaves state later fixtures would see)`,
+    );
+  }
   const requires = splitList(values.get("requires")?.value ?? "");
   for (const r of requires) {
     const name = r.startsWith("!") ? r.slice(1) : r;
@@ -257,6 +265,7 @@ export function parseTranscript(text: string, file: string): Transcript {
     tags: splitList(values.get("tags")?.value ?? ""),
     negotiate,
     timeoutMs,
+    ...(ev === undefined ? {} : { endpoint: ev.value as "ends" | "changes" }),
   };
 
   // ---- steps

@@ -203,3 +203,19 @@ Deno.test("parseTranscript reads a startup error with escaped newlines", () => {
   const s = t.steps[0]!;
   assert.equal(s.kind === "startup-error" ? s.text : "", "line one\nline two");
 });
+
+Deno.test("the endpoint header says whether a fixture ends or changes its machine", () => {
+  assert.equal(
+    parseTranscript("# title: x\n# endpoint: ends\n-> {}\n", "a.qmp").header.endpoint,
+    "ends",
+  );
+  assert.equal(
+    parseTranscript("# title: x\n# endpoint: changes\n-> {}\n", "a.qmp").header.endpoint,
+    "changes",
+  );
+  assert.equal(parseTranscript("# title: x\n-> {}\n", "a.qmp").header.endpoint, undefined);
+  assert.throws(
+    () => parseTranscript("# title: x\n# endpoint: quits\n-> {}\n", "a.qmp"),
+    /a\.qmp:2: endpoint 'quits': expected 'ends' .* or 'changes'/,
+  );
+});

@@ -31,6 +31,14 @@ export interface TranscriptHeader {
   negotiate: boolean;
   /** Per-step timeout in milliseconds. */
   timeoutMs: number;
+  /**
+   * What the fixture does to its machine beyond its own run (`# endpoint:`):
+   * `ends` (it quits or powers the machine off) or `changes` (it leaves the
+   * machine in a state later fixtures would see: stopped, reset, objects
+   * deleted, capacity left offered). Such fixtures are skipped on shared
+   * endpoints (`qmp:ADDR`). Absent for fixtures that leave no trace.
+   */
+  endpoint?: "ends" | "changes";
 }
 
 /** Fields every step has. */

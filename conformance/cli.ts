@@ -34,6 +34,7 @@ import {
   type SuiteTarget,
   targetLabel,
 } from "./runner.ts";
+import type { Bringup } from "./qemu/bringup.ts";
 import type { Target } from "./target_types.ts";
 import { parseTranscript } from "./transcript/parse.ts";
 
@@ -43,6 +44,8 @@ export interface TargetSpecOptions {
   profiles: Profile[];
   /** QEMU binary (`--qemu`). */
   qemu?: string;
+  /** PCI bring-up of a `qemu` target (`--bringup`). */
+  bringup?: Bringup;
 }
 
 /** Builds the targets one `--target` value names (several for model targets with several profiles). */
@@ -73,6 +76,9 @@ Options:
                      (e.g. qemu-11.1+seed), or all
   --qemu PATH        QEMU binary for --target qemu (default: $QEMU_BINARY or
                      qemu-system-x86_64 on PATH)
+  --bringup B        how --target qemu brings PCI up: direct (default: ECAM, bus
+                     numbers, BARs over qtest, CPUs stopped, no firmware) or
+                     firmware (SeaBIOS)
   --jobs N           fixtures run at once on process targets (default: cores)
   --filter F         only fixtures whose name matches glob F, or whose name or
                      title contains F
@@ -144,6 +150,7 @@ const CONFORM_OPTIONS = {
   target: { type: "string", multiple: true },
   profile: { type: "string" },
   qemu: { type: "string" },
+  bringup: { type: "string" },
   jobs: { type: "string" },
   filter: { type: "string" },
   shard: { type: "string" },
@@ -252,6 +259,22 @@ function qemuApplies(qemu: string | undefined, targets: readonly string[] | unde
   throw new UsageError(
     `--qemu applies to --target qemu${given}; did you mean --target qemu --qemu ${qemu}?`,
   );
+}
+
+/** The `--bringup` modes (the type-only import keeps QEMU's modules unloaded). */
+const BRINGUPS: readonly Bringup[] = ["direct", "firmware"];
+
+/** `--bringup`: one of the modes, and only with a `qemu` target. */
+function bringupOf(v: string, targets: readonly string[] | undefined): Bringup {
+  if (!(BRINGUPS as readonly string[]).includes(v)) {
+    throw new UsageError(`--bringup '${v}': expected ${BRINGUPS.join(" or ")}`);
+  }
+  if (!targets?.includes("qemu")) {
+    throw new UsageError(
+      `--bringup applies to --target qemu; did you mean --target qemu --bringup ${v}?`,
+    );
+  }
+  return v as Bringup;
 }
 
 function int(name: string, v: string | undefined): number | undefined {
@@ -390,6 +413,7 @@ async function conform(argv: string[], io: Io): Promise<number> {
   }
   const specOptions: TargetSpecOptions = { profiles };
   if (values.qemu !== undefined) specOptions.qemu = values.qemu;
+  if (values.bringup !== undefined) specOptions.bringup = bringupOf(values.bringup, values.target);
   const output = values.output;
   const order = fixtures.map((f) => f.name);
   const recorder = new RunRecorder();

@@ -31,6 +31,13 @@ import {
   type QemuSockets,
   startsPaused,
 } from "./args.ts";
+import {
+  type Bringup,
+  bringUpDirect,
+  directBringupArgs,
+  firmwareNeed,
+  haltFirmwareImage,
+} from "./bringup.ts";
 import { discoverType3, pciTopology, type Type3Device } from "./devices.ts";
 import { type DeclaredFmRoute, declaredFmRoutes, openFmPath, type QtestFmPath } from "./fm_path.ts";
 import { QtestMailbox } from "./mailbox.ts";
@@ -45,6 +52,14 @@ export interface LaunchOptions {
   startTimeoutMs?: number;
   /** Time for the firmware to enable the type-3 devices (default 5000 ms). */
   deviceTimeoutMs?: number;
+  /**
+   * Who brings PCI up: `direct` (default) programs ECAM, bus numbers, BARs
+   * and memory decoding over qtest with the CPUs stopped and a halt-loop
+   * firmware (see `bringup.ts`), `firmware` lets SeaBIOS do it. A
+   * description that starts paused or chooses its firmware keeps firmware
+   * bring-up.
+   */
+  bringup?: Bringup;
   /** Per-command timeout of the QMP monitors and per-request timeout of qtest (default 10000 ms). */
   commandTimeoutMs?: number;
   /** Aborts the launch (the process is killed). */
@@ -238,9 +253,15 @@ export async function launchQemu(
     control: `${dir}/control.sock`,
     qtest: `${dir}/qtest.sock`,
   };
+  const direct = (options.bringup ?? "direct") === "direct" && firmwareNeed(machine) === undefined;
   let proc: QemuProcess;
   try {
-    proc = QemuProcess.spawn(binary, buildQemuArgs(machine, sockets), dir);
+    const args = buildQemuArgs(machine, sockets);
+    if (direct) {
+      await Deno.writeFile(`${dir}/halt.bin`, haltFirmwareImage());
+      args.push(...directBringupArgs(`${dir}/halt.bin`));
+    }
+    proc = QemuProcess.spawn(binary, args, dir);
   } catch (e) {
     if (e instanceof SpawnError) throw new TargetStartupError(e.message, null);
     throw e;
@@ -315,6 +336,20 @@ export async function launchQemu(
       }),
     );
     opened.push(qtest);
+    if (direct) {
+      const ms = options.deviceTimeoutMs ?? 5000;
+      const timer = timeoutAfter<never>(
+        ms,
+        `QEMU's PCI bring-up over qtest did not finish within ${ms} ms (phase: device bring-up)`,
+      );
+      const work = bringUpDirect(qtest, control);
+      work.catch(() => {});
+      try {
+        await Promise.race([work, died, timer.promise]);
+      } finally {
+        timer.cancel();
+      }
+    }
     const instance = new QemuInstance({
       process: proc,
       qmp,

@@ -22,6 +22,7 @@ export type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 export type { QmpClient } from "../../qmp/client.ts";
 export type { Target, TargetCapabilities, TargetExit, TargetInstance } from "../target_types.ts";
 export * from "./args.ts";
+export * from "./bringup.ts";
 export * from "./capabilities.ts";
 export * from "./devices.ts";
 export * from "./launcher.ts";

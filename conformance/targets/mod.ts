@@ -6,6 +6,7 @@
  */
 
 import { type ProfileRef, resolveProfile } from "../../model/profile_ref.ts";
+import type { Bringup } from "../qemu/bringup.ts";
 import type { Target } from "../target_types.ts";
 import { modelTarget } from "./model.ts";
 import { modelSocketTarget } from "./model_socket.ts";
@@ -24,6 +25,8 @@ export interface CreateTargetOptions {
   profiles: readonly ProfileRef[];
   /** QEMU binary for the `qemu` target. */
   qemu?: string;
+  /** PCI bring-up of the `qemu` target (default `direct`). */
+  bringup?: Bringup;
 }
 
 /**
@@ -48,7 +51,10 @@ export function createTargets(spec: string, options: CreateTargetOptions): Promi
   }
   if (spec === "qemu") {
     return Promise.resolve([
-      qemuTarget(options.qemu === undefined ? {} : { binary: options.qemu }),
+      qemuTarget({
+        ...(options.qemu === undefined ? {} : { binary: options.qemu }),
+        ...(options.bringup === undefined ? {} : { bringup: options.bringup }),
+      }),
     ]);
   }
   if (spec.startsWith("qmp:")) return Promise.resolve([qmpTarget(spec.slice(4))]);

@@ -8,6 +8,7 @@
  */
 
 import { qemuBinary } from "../qemu/args.ts";
+import type { Bringup } from "../qemu/bringup.ts";
 import {
   binaryKey,
   cacheDir,
@@ -27,6 +28,8 @@ export interface QemuTargetOptions {
   startTimeoutMs?: number;
   /** Device discovery timeout per launch (default 5000 ms). */
   deviceTimeoutMs?: number;
+  /** Who brings PCI up: `direct` over qtest (default) or `firmware` (SeaBIOS). */
+  bringup?: Bringup;
   /** Capability cache directory (default `$XDG_CACHE_HOME/cxl-dcd-conformance` or `.cache`). */
   cacheDir?: string;
   /** Set false to always probe the binary (default true). */
@@ -61,6 +64,7 @@ export function qemuTarget(options: QemuTargetOptions = {}): Target & {
     ...(keepFailed ? { keepFailed } : {}),
     ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
     ...(options.deviceTimeoutMs !== undefined ? { deviceTimeoutMs: options.deviceTimeoutMs } : {}),
+    ...(options.bringup !== undefined ? { bringup: options.bringup } : {}),
     ...(signal !== undefined ? { signal } : {}),
   });
   const probe = async (): Promise<TargetCapabilities> => {

@@ -156,11 +156,12 @@ export function fixtureName(path: string, root: string): string {
  */
 export async function loadFixtures(
   patterns: readonly string[],
-  root: string = DEFAULT_FIXTURES_DIR,
+  root?: string,
 ): Promise<FixtureFile[]> {
+  const base = root ?? DEFAULT_FIXTURES_DIR;
   const files = await findFixtureFiles(patterns);
   const out = await Promise.all(files.map(async (path): Promise<FixtureFile> => {
-    const name = fixtureName(path, root);
+    const name = fixtureName(path, base);
     let transcript: Transcript | Error;
     try {
       transcript = parseTranscript(await Deno.readTextFile(path), name);

@@ -48,9 +48,9 @@ export interface FormatOptions {
  * if (text !== '{"return": {}, "id": 1}') throw new Error(text);
  * ```
  */
-export function formatJson(value: QmpValue, options: FormatOptions = {}): string {
+export function formatJson(value: QmpValue, options?: FormatOptions): string {
   const parts: string[] = [];
-  write(value, options.qdictOrder ?? true, parts);
+  write(value, options?.qdictOrder ?? true, parts);
   return parts.join("");
 }
 

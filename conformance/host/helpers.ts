@@ -112,7 +112,8 @@ export async function readDcConfig(host: HostInterface): Promise<DcConfig> {
  * if ((await listAllExtents(host)).length !== 0) throw new Error("expected no extent");
  * ```
  */
-export async function listAllExtents(host: HostInterface, chunk = 50): Promise<DcExtent[]> {
+export async function listAllExtents(host: HostInterface, chunk?: number): Promise<DcExtent[]> {
+  const perPage = chunk ?? 50;
   const out: DcExtent[] = [];
   for (;;) {
     const page = decodeDcExtentList(
@@ -120,7 +121,7 @@ export async function listAllExtents(host: HostInterface, chunk = 50): Promise<D
         host,
         "Get DC Extent List",
         Opcode.DC_GET_EXTENT_LIST,
-        encodeGetDcExtentList(chunk, out.length),
+        encodeGetDcExtentList(perPage, out.length),
       ),
     );
     out.push(...page.extents);
@@ -238,8 +239,9 @@ export interface AcceptOptions {
  */
 export async function acceptOffer(
   host: HostInterface,
-  options: AcceptOptions = {},
+  opts?: AcceptOptions,
 ): Promise<OfferAnswer> {
+  const options = opts ?? {};
   const records = await drainDcEvents(host);
   const offered = records
     .filter((r) => r.type === "add-capacity" && r.extent !== undefined)

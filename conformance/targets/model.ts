@@ -57,7 +57,8 @@ function isObject(v: QmpValue): v is QmpObject {
  * const target = modelTarget({ profile: QEMU_10_0 });
  * ```
  */
-export function modelTarget(options: ModelTargetOptions = {}): Target {
+export function modelTarget(opts?: ModelTargetOptions): Target {
+  const options = opts ?? {};
   const profile = resolveProfile(options.profile);
   const machineOptions: MachineOptions = { profile, extraMonitors: TARGET_MONITORS };
   if (options.clock !== undefined) machineOptions.clock = options.clock;

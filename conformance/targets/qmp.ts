@@ -62,7 +62,8 @@ export function qmpEndpointAddress(address: string): string {
  * const target = qmpTarget("unix:/tmp/q/qmp.sock");
  * ```
  */
-export function qmpTarget(given: string, options: QmpTargetOptions = {}): Target {
+export function qmpTarget(given: string, opts?: QmpTargetOptions): Target {
+  const options = opts ?? {};
   const address = qmpEndpointAddress(given);
   let probed: Promise<TargetCapabilities> | undefined;
   const connect = (connectTimeoutMs = options.connectTimeoutMs ?? 5000) =>

@@ -36,7 +36,7 @@ import {
 } from "./runner.ts";
 import type { Bringup } from "./qemu/bringup.ts";
 import type { Target } from "./target_types.ts";
-import { parseTranscript } from "./transcript/parse.ts";
+import { parseTranscript, splitArgs } from "./transcript/parse.ts";
 
 /** What the CLI needs to build targets (replaceable in tests). */
 export interface TargetSpecOptions {
@@ -46,6 +46,11 @@ export interface TargetSpecOptions {
   qemu?: string;
   /** PCI bring-up of a `qemu` target (`--bringup`). */
   bringup?: Bringup;
+  /**
+   * The machine a `qmp:` endpoint runs (`--endpoint-machine`): fixtures on
+   * other machines are skipped. Absent: every fixture is tried.
+   */
+  endpointMachine?: { name: string; args: string[] };
 }
 
 /** Builds the targets one `--target` value names (several for model targets with several profiles). */
@@ -62,6 +67,9 @@ export interface CliDependencies {
   /** Whether stdout is a terminal (progress line). */
   tty?: boolean;
 }
+
+/** The preset a `qmp:` endpoint is taken to run unless `--endpoint-machine` says otherwise. */
+const DEFAULT_ENDPOINT_MACHINE = "dcd-1x2g";
 
 const CONFORM_HELP = `Usage: conform [options] [FIXTURE|DIR|GLOB ...]
 
@@ -94,6 +102,12 @@ Options:
   --fixture-timeout MS  whole-fixture timeout (default 60000)
   --keep             leave a failed fixture's temporary directory (QEMU's sockets,
                      stderr.log, command.sh) in place; the report says where
+  --endpoint-machine M
+                     for qmp:ADDR targets, the machine the endpoint was started
+                     with: a preset name (default: ${DEFAULT_ENDPOINT_MACHINE}), its QEMU
+                     arguments (--endpoint-machine='-machine q35,cxl=on ...'), or
+                     any; fixtures written for another machine are skipped, with
+                     the reason
   -h, --help         this help
 
 Examples:
@@ -105,9 +119,10 @@ Examples:
   conform --target qmp:unix:/tmp/q/qmp.sock --filter status
 
 The qmp:ADDR target talks to an already-running QEMU: it cannot start
-machines, so the fixtures' machine header is not enforced (run a QEMU with
-the fixture's preset yourself), fixtures with host steps or start-up errors
-are skipped, and state carries over between fixtures.
+machines, so it runs the fixtures written for the machine the endpoint was
+started with (--endpoint-machine); fixtures with host steps or start-up
+errors, and those that end or change their machine (endpoint: ends|changes),
+are skipped, since one machine serves every fixture.
 
 Exit status: 0 when nothing failed and nothing passed unexpectedly, 1 when
 something did, 2 on a usage or loading error.
@@ -163,6 +178,7 @@ const CONFORM_OPTIONS = {
   timeout: { type: "string" },
   "fixture-timeout": { type: "string" },
   keep: { type: "boolean" },
+  "endpoint-machine": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Options;
 
@@ -275,6 +291,28 @@ function bringupOf(v: string, targets: readonly string[] | undefined): Bringup {
     );
   }
   return v as Bringup;
+}
+
+/** `--endpoint-machine`: a preset name, quoted QEMU arguments, or `any` (undefined). */
+async function endpointMachineOf(
+  v: string | undefined,
+  targets: readonly string[] | undefined,
+  presets: MachinePresets,
+): Promise<{ name: string; args: string[] } | undefined> {
+  const endpoints = (targets ?? []).some((t) => t.startsWith("qmp:"));
+  if (v !== undefined && !endpoints) {
+    throw new UsageError(
+      `--endpoint-machine applies to qmp:ADDR targets; did you mean --target qmp:ADDR --endpoint-machine ${v}?`,
+    );
+  }
+  if (!endpoints || v === "any") return undefined;
+  const spec = v ?? DEFAULT_ENDPOINT_MACHINE;
+  if (spec.trim().startsWith("-")) return { name: "the given arguments", args: splitArgs(spec) };
+  try {
+    return { name: spec, args: await presets.preset(spec) };
+  } catch (e) {
+    throw new UsageError(`--endpoint-machine: ${(e as Error).message}, or QEMU arguments, or any`);
+  }
 }
 
 function int(name: string, v: string | undefined): number | undefined {
@@ -414,6 +452,12 @@ async function conform(argv: string[], io: Io): Promise<number> {
   const specOptions: TargetSpecOptions = { profiles };
   if (values.qemu !== undefined) specOptions.qemu = values.qemu;
   if (values.bringup !== undefined) specOptions.bringup = bringupOf(values.bringup, values.target);
+  const endpointMachine = await endpointMachineOf(
+    values["endpoint-machine"],
+    values.target,
+    presets,
+  );
+  if (endpointMachine !== undefined) specOptions.endpointMachine = endpointMachine;
   const output = values.output;
   const order = fixtures.map((f) => f.name);
   const recorder = new RunRecorder();

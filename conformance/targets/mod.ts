@@ -27,6 +27,8 @@ export interface CreateTargetOptions {
   qemu?: string;
   /** PCI bring-up of the `qemu` target (default `direct`). */
   bringup?: Bringup;
+  /** The machine a `qmp:` endpoint runs: fixtures on other machines are skipped. */
+  endpointMachine?: { name: string; args: readonly string[] };
 }
 
 /**
@@ -57,7 +59,12 @@ export function createTargets(spec: string, options: CreateTargetOptions): Promi
       }),
     ]);
   }
-  if (spec.startsWith("qmp:")) return Promise.resolve([qmpTarget(spec.slice(4))]);
+  if (spec.startsWith("qmp:")) {
+    const m = options.endpointMachine;
+    return Promise.resolve([
+      qmpTarget(spec.slice(4), m === undefined ? {} : { machine: m.args, machineName: m.name }),
+    ]);
+  }
   if (spec === "model-socket") {
     return Promise.resolve(
       options.profiles.map((ref) => modelSocketTarget({ profile: resolveProfile(ref) })),

@@ -5,9 +5,9 @@
  *
  * - fixtures with host (mailbox) steps or a `!startup-error` are skipped,
  *   with the reason;
- * - the fixtures' `machine` header is not enforced: the endpoint runs
- *   whatever it was started with. Pass `machine` (the endpoint's arguments)
- *   to skip fixtures whose machine differs;
+ * - the endpoint runs whatever it was started with: pass `machine` (the
+ *   endpoint's arguments; `conform --endpoint-machine`, default the
+ *   `dcd-1x2g` preset) to skip fixtures whose machine differs;
  * - each fixture opens a fresh connection, but machine state carries over
  *   from fixture to fixture: fixtures marked `# endpoint: ends` or
  *   `# endpoint: changes` (they quit, stop, reset or leave state behind)
@@ -26,6 +26,8 @@ import type { Target, TargetCapabilities, TargetExit, TargetInstance } from "../
 export interface QmpTargetOptions {
   /** Arguments the endpoint's machine was started with; fixtures on other machines are skipped. */
   machine?: readonly string[];
+  /** What to call that machine in skip reasons (e.g. its preset name). */
+  machineName?: string;
   /** Connection timeout of the capability probe (default 5000 ms). */
   connectTimeoutMs?: number;
   /**
@@ -92,7 +94,9 @@ export function qmpTarget(given: string, opts?: QmpTargetOptions): Target {
       if (wanted !== undefined && machine.join("\u0000") !== wanted) {
         return {
           ...caps,
-          skip: `the endpoint at ${address} runs another machine than the fixture's`,
+          skip: `the fixture is written for another machine than the endpoint's (${
+            options.machineName ?? "the given arguments"
+          }; see --endpoint-machine)`,
         };
       }
       return caps;

@@ -95,7 +95,7 @@ async function interruptAfterFirstPass(
   home: string,
   args: string[],
   signal: Deno.Signal,
-  whileRunning: (pid: number) => void = () => {},
+  whileRunning: (pid: number) => Promise<void> | void = () => {},
 ): Promise<{ code: number; text: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", cli, "conform", "--root", `${home}/fx`, ...args, `${home}/fx`],
@@ -118,7 +118,7 @@ async function interruptAfterFirstPass(
   while ([...Deno.readDirSync(`${home}/tmp`)].length === 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
   }
-  whileRunning(child.pid);
+  await whileRunning(child.pid);
   child.kill(signal);
   for (;;) {
     const { value, done } = await reader.read();
@@ -253,7 +253,13 @@ Deno.test({
           "out.tap",
         ],
         "SIGHUP",
-        (pid) => children = childrenOf(pid),
+        async (pid) => {
+          // The directory exists before QEMU does (its firmware image is written there first).
+          const until = Date.now() + 10_000;
+          while ((children = childrenOf(pid)).length === 0 && Date.now() < until) {
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        },
       );
       assert.equal(r.code, 129, r.text);
       assert.equal(children.length, 1, "one QEMU was running when SIGHUP came");

@@ -263,6 +263,15 @@ export async function launchQemu(
     }
     proc = QemuProcess.spawn(binary, args, dir);
   } catch (e) {
+    // No process owns the directory: remove it by name, file by file, which
+    // needs no descriptor (the failure may be that none is left).
+    for (const path of [`${dir}/halt.bin`, dir]) {
+      try {
+        Deno.removeSync(path);
+      } catch {
+        // not written, or already gone
+      }
+    }
     if (e instanceof SpawnError) throw new TargetStartupError(e.message, null);
     throw e;
   }

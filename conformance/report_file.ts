@@ -131,6 +131,7 @@ export class RunRecorder {
       if (info.capabilities.profileNote !== undefined) {
         summary.profileNote = info.capabilities.profileNote;
       }
+      if (info.capabilities.binary !== undefined) summary.binary = info.capabilities.binary;
       summaries.push(summary);
     }
     return { results, summaries, ok: false };

@@ -124,6 +124,8 @@ export interface TargetCapabilities {
    * choice is not an exact release line match, so the report can say it loudly.
    */
   profileNote?: string;
+  /** The program that answers, for targets that run one (a QEMU binary's path). */
+  binary?: string;
   /** Whether host-side (mailbox) steps can run. */
   hostSide: boolean;
   /**

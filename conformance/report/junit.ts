@@ -96,6 +96,7 @@ export function formatJunit(suite: SuiteResult): string {
       ["profile", s.profile],
       ["version", s.version],
       ["profile-note", s.profileNote],
+      ["binary", s.binary],
     ];
     if (s.stopped !== undefined) props.push(["stopped", s.stopped]);
     (s.failureClasses ?? []).forEach((c, k) => {

@@ -116,6 +116,7 @@ export async function runSuite(
     const summary = summarise(label, results, now() - t0);
     summary.version = formatVersion(caps.version);
     if (caps.profileNote !== undefined) summary.profileNote = caps.profileNote;
+    if (caps.binary !== undefined) summary.binary = caps.binary;
     if (gone !== undefined) summary.stopped = gone;
     summaries.push(summary);
   }

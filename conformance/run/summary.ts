@@ -76,7 +76,8 @@ export function formatVersion(v: TargetCapabilities["version"]): string {
 export function describeTarget(info: TargetInfo): string {
   const c = info.capabilities;
   const note = c.profileNote === undefined ? "" : `\n  NOTE: ${c.profileNote}`;
-  return `${info.label}: QEMU ${formatVersion(c.version)}, ` +
+  const binary = c.binary === undefined ? "" : `${c.binary}, `;
+  return `${info.label}: ${binary}QEMU ${formatVersion(c.version)}, ` +
     `profile ${c.profile} (release line ${c.release.major}.${c.release.minor}), ` +
     `features: ${[...c.features].sort().join(", ")}${note}`;
 }

@@ -151,6 +151,8 @@ export interface TargetSummary {
   version?: string;
   /** Why its profile was chosen, when not an exact release-line match (see TargetCapabilities). */
   profileNote?: string;
+  /** The program that answered (a QEMU binary's path), for targets that run one. */
+  binary?: string;
   /** Failures and expected failures grouped by cause, largest first. */
   failureClasses?: FailureClass[];
   /** Set when the run on this target stopped early, and why (e.g. the endpoint is gone). */

@@ -15,6 +15,7 @@ import {
   detectCapabilities,
   fetchProbe,
   readCachedCapabilities,
+  resolveBinary,
   writeCachedCapabilities,
 } from "../qemu/capabilities.ts";
 import { launchQemu, type QemuInstance } from "../qemu/launcher.ts";
@@ -89,7 +90,8 @@ export function qemuTarget(options: QemuTargetOptions = {}): Target & {
   return {
     name: "qemu",
     capabilities(_machine: readonly string[]): Promise<TargetCapabilities> {
-      cached ??= probe();
+      // The banner and the reports name the binary that answered, as found on PATH.
+      cached ??= probe().then((caps) => ({ ...caps, binary: resolveBinary(binary) ?? binary }));
       cached.catch(() => cached = undefined);
       return cached;
     },

@@ -48,6 +48,7 @@ export { type TargetContext, targetContext } from "./target_context.ts";
 export {
   applyExpectation,
   describeTarget,
+  type FailureClass,
   type FixtureResult,
   type Outcome,
   runFixture,

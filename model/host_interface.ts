@@ -36,6 +36,17 @@ export interface HostInterface {
    * @param payload its input payload.
    */
   fm?(opcode: number, payload: Uint8Array): Promise<MailboxReply>;
+  /**
+   * Runs one command on the switch mailbox CCI above the device (the one
+   * whose 0x5300 tunnel reaches it), as a fabric manager sends it: e.g.
+   * 0x0001 Identify, 0x5100 Identify Switch Device, or a 0x5300 envelope
+   * written byte by byte. Absent, or rejecting with the reason, when the
+   * device has no FM path.
+   *
+   * @param opcode 16-bit opcode.
+   * @param payload its input payload.
+   */
+  switchCci?(opcode: number, payload: Uint8Array): Promise<MailboxReply>;
 }
 
 /** CXL mailbox return codes used by QEMU's DCD and event commands. */

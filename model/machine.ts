@@ -11,7 +11,7 @@
  */
 
 import type { HostInterface, MailboxReply } from "./host_interface.ts";
-import { fmThroughSwitch, switchCciMailbox } from "./switch_cci.ts";
+import { fmThroughSwitch, switchCciAbove, switchCciMailbox } from "./switch_cci.ts";
 import type {
   ExecuteOptions,
   Machine,
@@ -168,7 +168,28 @@ class ModelMachine implements Machine {
           return Promise.reject(e);
         }
       },
+      switchCci: (opcode: number, payload: Uint8Array): Promise<MailboxReply> => {
+        try {
+          return Promise.resolve(
+            this.switchCciMailboxSync(this.switchCciOf(device), opcode, payload),
+          );
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      },
     };
+  }
+
+  switchCciOf(device: string): string {
+    const t = this.#type3ByIdOrPath(device);
+    const cci = switchCciAbove(this.#topology, t);
+    if (cci === undefined) {
+      throw new RangeError(
+        `device '${t.id}' has no FM path: expected it below a cxl-downstream port of a ` +
+          "cxl-upstream that a cxl-switch-mailbox-cci targets (target=UPSTREAM-ID)",
+      );
+    }
+    return cci.id;
   }
 
   fmSync(device: string, opcode: number, payload: Uint8Array): MailboxReply {

@@ -89,6 +89,11 @@ export interface Machine {
   fmSync?(device: string, opcode: number, payload: Uint8Array): MailboxReply;
   /** Synchronous command on a `cxl-switch-mailbox-cci` by id (0x5300 tunnel). */
   switchCciMailboxSync?(cci: string, opcode: number, payload: Uint8Array): MailboxReply;
+  /**
+   * Id of the `cxl-switch-mailbox-cci` above a type-3 device (the one whose
+   * tunnel reaches it). Throws a RangeError when the device has no FM path.
+   */
+  switchCciOf?(device: string): string;
   /** A plain-data snapshot. */
   state(): MachineState;
 }

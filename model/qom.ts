@@ -135,6 +135,32 @@ export function resolvePath(
   return count === 1 ? found : undefined;
 }
 
+/**
+ * Whether a QOM path names at least one object: an absolute path that
+ * resolves, or a partial path that one object or more ends with (QEMU's
+ * `object_resolve_path` either resolves it or reports it ambiguous).
+ *
+ * @example
+ * ```ts
+ * import { pathNamesAny, QomNode, resolvePath } from "./qom.ts";
+ * const root = new QomNode("", "container");
+ * root.add(new QomNode("a", "container")).add(new QomNode("x", "t"));
+ * root.add(new QomNode("b", "container")).add(new QomNode("x", "t"));
+ * if (!pathNamesAny(root, "x") || resolvePath(root, "x") !== undefined) throw new Error();
+ * ```
+ */
+export function pathNamesAny(root: QomNode, path: string): boolean {
+  if (path.startsWith("/")) return resolvePath(root, path) !== undefined;
+  const parts = path.split("/").filter((p) => p !== "");
+  const visit = (n: QomNode): boolean => {
+    for (const c of n.children.values()) {
+      if (matchesTail(c, parts) || visit(c)) return true;
+    }
+    return false;
+  };
+  return visit(root);
+}
+
 function matchesTail(node: QomNode, parts: readonly string[]): boolean {
   let n: QomNode | undefined = node;
   for (let i = parts.length - 1; i >= 0; i--) {

@@ -3,9 +3,9 @@
  * needs from it, 0x5300 Tunnel Management Command, delivered to the FM-owned
  * LD CCI of the type-3 device below the addressed downstream port (see
  * `fm_tunnel.ts` for the envelope and `dcd/fm_api.ts` for what the device
- * answers). QEMU's switch CCI also implements Identify, background-operation
- * status, timestamps, logs, Identify Switch Device and Get Physical Port
- * State; the model answers those, like any other opcode, 0x03 Unsupported.
+ * answers), and the switch's own commands (Identify, background operation
+ * status and abort, logs, Identify Switch Device, Get Physical Port State;
+ * see `switch_commands.ts`) computed from the switch's ports.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import {
   parseTunnelRequest,
   TUNNEL_MANAGEMENT_COMMAND,
 } from "./fm_tunnel.ts";
+import { switchCommand } from "./switch_commands.ts";
 import type { SwitchCci, Topology, Type3 } from "./topology.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -51,7 +52,12 @@ export function switchCciMailbox(
       }`,
     );
   }
-  if (opcode !== TUNNEL_MANAGEMENT_COMMAND) return { rc: ReturnCode.UNSUPPORTED, payload: EMPTY };
+  if (opcode !== TUNNEL_MANAGEMENT_COMMAND) {
+    const below = topology.switches.find((s) => s.upstream === sw.target);
+    return below === undefined
+      ? { rc: ReturnCode.UNSUPPORTED, payload: EMPTY }
+      : switchCommand(below, opcode, payload);
+  }
   const req = parseTunnelRequest(payload);
   if (typeof req === "number") return { rc: req, payload: EMPTY };
   const target = topology.type3.find((t) =>

@@ -73,7 +73,78 @@ Deno.test("the tunnel refuses a bad envelope, an unknown port and a non-zero tar
   ld[1] = 1;
   assertEquals(run(ld), 0x02);
   assertEquals(run(encodeTunnelRequest(3, 0x5600, new Uint8Array(0))), 0x02);
-  assertEquals(m.switchCciMailboxSync!("swcci0", 0x0001, new Uint8Array(0)).rc, 0x03);
+  assertEquals(m.switchCciMailboxSync!("swcci0", 0x4800, new Uint8Array(2)).rc, 0x03);
+});
+
+Deno.test("a switch CCI target naming an earlier type-3, downstream port or backend is of the wrong type; a later device is not found", () => {
+  const at = (v: string) => `qemu-system-x86_64: -device ${v}: `;
+  const cci = (t: string) => `cxl-switch-mailbox-cci,bus=rp0,addr=0.1,target=${t}`;
+  const below = [
+    "-device",
+    "cxl-downstream,port=2,bus=us0,id=swport0,chassis=0,slot=4",
+    "-device",
+    "cxl-type3,bus=swport0,id=cxl-vmem0,num-dc-regions=2,volatile-dc-memdev=vmem0",
+  ];
+  const wrongType = "Invalid parameter type for 'target', expected: cxl-upstream";
+  for (const t of ["cxl-vmem0", "swport0", "vmem0", "/machine/peripheral/cxl-vmem0", "cxl.1"]) {
+    assertEquals(
+      startupError([...SWITCH_BASE, ...below, "-device", cci(t)]),
+      `${at(cci(t))}${wrongType}`,
+      t,
+    );
+  }
+  assertEquals(
+    startupError([...SWITCH_BASE, "-device", cci("cxl-vmem0"), ...below]),
+    `${at(cci("cxl-vmem0"))}Device 'cxl-vmem0' not found`,
+  );
+  const byPath = createMachine([
+    ...SWITCH_BASE,
+    ...below,
+    "-device",
+    `${cci("/machine/peripheral/us0")},id=swcci0`,
+  ], { profile: QEMU_11_1 });
+  assertEquals(byPath.switchCciOf!("cxl-vmem0"), "swcci0");
+});
+
+Deno.test("the switch CCI answers Identify, Identify Switch Device and Get Physical Port State from its ports", () => {
+  const m = createMachine([
+    ...SWITCH_MACHINE.map((a) => a.replace("cxl-upstream,port=33,", "cxl-upstream,port=33,sn=5,")),
+    "-device",
+    "cxl-downstream,port=9,bus=us0,id=swport1,chassis=0,slot=5",
+  ], { profile: QEMU_11_1 });
+  const run = (op: number, hex = "") =>
+    m.switchCciMailboxSync!(
+      "swcci0",
+      op,
+      Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16)),
+    );
+  const hexOf = (r: { rc: number; payload: Uint8Array }) =>
+    `${r.rc}:${[...r.payload].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  assertEquals(hexOf(run(0x0001)), "0:e51928a10000000005000000000000000b00");
+  const id = run(0x5100).payload;
+  assertEquals([id[2], id[3], id[4], id[5], id[8], id[0x24], id[0x44], id[0x46], id[0x48]], [
+    3,
+    1,
+    0x04,
+    0x02,
+    0x02,
+    1,
+    3,
+    3,
+    4,
+  ]);
+  assertEquals(
+    hexOf(run(0x5101, "03020921")),
+    "0:03000000" + "02030300050610103f06050700020003" + "09030000000610103f06060700020003" +
+      "21040000000210101f05050700020000",
+  );
+  assertEquals(run(0x5101, "0105").rc, 0x02, "no such port");
+  assertEquals(run(0x5101, "80").rc, 0x02, "128 ports do not fit 2048 bytes");
+  assertEquals(
+    run(0x0401, "0da9c0b5bf414b788f7996b1623b3f17" + "05000000" + "08000000").payload,
+    Uint8Array.of(0, 4, 0, 0, 1, 4, 0, 0),
+  );
+  assertEquals(run(0x0300).rc, 0x03, "QEMU aborts here; the model answers Unsupported");
 });
 
 Deno.test("FM-API commands reach a 10.0 device but it has none of them", () => {

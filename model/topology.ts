@@ -27,7 +27,7 @@ import { DcDevice } from "./dcd/dc_device.ts";
 import type { DcGeometry } from "./dcd/types.ts";
 import { StartupError } from "./machine_types.ts";
 import type { Profile } from "./profile.ts";
-import { QomNode } from "./qom.ts";
+import { pathNamesAny, QomNode, resolvePath } from "./qom.ts";
 import { qdictOrder } from "./qapi/key_order.ts";
 import { tryParseUuid } from "./uuid.ts";
 
@@ -88,6 +88,31 @@ export interface SwitchCci {
   readonly target: string;
 }
 
+/** What sits below a switch downstream port (its secondary bus's device 0, as QEMU looks). */
+export type DownstreamDevice = "type3" | "other" | "none";
+
+/** A `cxl-downstream` port of a switch. */
+export interface SwitchDownstreamPort {
+  /** Device id. */
+  readonly id: string;
+  /** Its `port` number. */
+  readonly port: number;
+  /** What sits below it. */
+  readonly below: DownstreamDevice;
+}
+
+/** A CXL switch: a `cxl-upstream` and the `cxl-downstream` ports on its bus. */
+export interface CxlSwitch {
+  /** Id of the `cxl-upstream`. */
+  readonly upstream: string;
+  /** Its `port` number. */
+  readonly port: number;
+  /** Its `sn` (all ones when unset, as QEMU's UI64_NULL). */
+  readonly sn: bigint;
+  /** Its downstream ports in creation order. */
+  readonly downstream: readonly SwitchDownstreamPort[];
+}
+
 /** A placed fixed memory window. */
 export interface FixedWindow {
   readonly index: number;
@@ -108,6 +133,8 @@ export interface Topology {
   readonly windows: readonly FixedWindow[];
   /** Switch mailbox CCIs in creation order. */
   readonly switchCcis: readonly SwitchCci[];
+  /** CXL switches (`cxl-upstream` devices with an id), in creation order. */
+  readonly switches: readonly CxlSwitch[];
 }
 
 /**
@@ -230,6 +257,7 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
   >();
   buses.set("pcie.0", { driver: "pcie-host", parentBus: undefined, port: 0 });
   const switchCcis: SwitchCci[] = [];
+  const placed: PlacedDevice[] = [];
   const ids = new Set<string>();
   const type3: Type3[] = [];
   let anonCount = 0;
@@ -252,8 +280,15 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
     const name = spec.id ?? `device[${anonCount++}]`;
     const node = new QomNode(name, spec.driver);
     if (spec.driver === "cxl-switch-mailbox-cci") {
-      switchCcis.push({ id: name, target: switchCciTarget(spec, buses) });
+      switchCcis.push({ id: name, target: switchCciTarget(spec, root) });
     }
+    placed.push({
+      driver: spec.driver,
+      id: spec.id,
+      bus: busName,
+      port: spec.props.get("port"),
+      sn: spec.props.get("sn"),
+    });
     if (spec.driver === "cxl-type3") {
       const hpaBase = hpaBaseFor(busName, buses, windows);
       const t = realizeType3(spec, name, node, backends, hpaBase, options);
@@ -284,7 +319,37 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
       if (buses.get(t)?.driver !== "pxb-cxl") fail(`Could not resolve CXLFM target ${t}`);
     }
   }
-  return { root, objects, backends, type3, windows, switchCcis };
+  return { root, objects, backends, type3, windows, switchCcis, switches: switchesOf(placed) };
+}
+
+/** The switches of the placed devices, with their downstream ports and what is below them. */
+function switchesOf(placed: readonly PlacedDevice[]): CxlSwitch[] {
+  const portOf = (d: PlacedDevice) => Number(/^[0-9]+$/.test(d.port ?? "") ? d.port : 0);
+  return placed.filter((d) => d.driver === "cxl-upstream" && d.id !== undefined).map((u) => ({
+    upstream: u.id!,
+    port: portOf(u),
+    sn: /^[0-9]+$/.test(u.sn ?? "") ? BigInt(u.sn!) : U64_MAX,
+    downstream: placed.filter((d) =>
+      d.driver === "cxl-downstream" && d.id !== undefined && d.bus === u.id
+    ).map((d) => {
+      const child = placed.find((c) => c.bus === d.id);
+      const below: DownstreamDevice = child === undefined
+        ? "none"
+        : child.driver === "cxl-type3"
+        ? "type3"
+        : "other";
+      return { id: d.id!, port: portOf(d), below };
+    }),
+  }));
+}
+
+/** A device as placed on the command line, for the switch summary. */
+interface PlacedDevice {
+  readonly driver: string;
+  readonly id: string | undefined;
+  readonly bus: string | undefined;
+  readonly port: string | undefined;
+  readonly sn: string | undefined;
 }
 
 /** The route below a switch of a device on `bus` (a cxl-downstream below a cxl-upstream). */
@@ -302,22 +367,22 @@ function fmRouteFor(
 }
 
 /**
- * A switch mailbox CCI's `target`, checked as QEMU does: the link is
- * resolved when the property is set (`Device 'X' not found`, or a device of
- * another type), then realize needs it set (`Target not set`).
+ * A switch mailbox CCI's `target`, checked as QEMU's link property does
+ * when it is set: the path (an id is a partial path) is resolved among the
+ * objects created so far, first as a `cxl-upstream`; failing that, any
+ * object it names (a type-3, a port, a bus, a memory backend) is the wrong
+ * type, and nothing is `Device 'X' not found`. Realize then needs it set
+ * (`Target not set`).
  */
-function switchCciTarget(
-  spec: DeviceSpec,
-  buses: ReadonlyMap<string, { driver: string }>,
-): string {
+function switchCciTarget(spec: DeviceSpec, root: QomNode): string {
   const target = spec.props.get("target");
   if (target !== undefined) {
-    const dev = buses.get(target);
-    if (dev === undefined) fail(`Device '${target}' not found`, spec.arg);
-    if (dev.driver !== "cxl-upstream") {
+    const usp = resolvePath(root, target, (n) => n.type === "cxl-upstream");
+    if (usp !== undefined) return usp.name;
+    if (pathNamesAny(root, target)) {
       fail("Invalid parameter type for 'target', expected: cxl-upstream", spec.arg);
     }
-    return target;
+    fail(`Device '${target}' not found`, spec.arg);
   }
   fail("Target not set", spec.arg);
 }

@@ -15,6 +15,7 @@ import { StartupError } from "../model/machine_types.ts";
 import { createMachine } from "../model/mod.ts";
 import { profileByName, PROFILES } from "../model/profile.ts";
 import {
+  FM_API_COMMAND,
   HOST_MODES,
   HostExtension,
   type HostMode,
@@ -73,7 +74,8 @@ Options:
                      (e.g. qemu-11.1+seed; default: seed)
   --host MODE        simulated host: none (default; nobody answers the device),
                      accept (accept every offer in full and perform every
-                     release, through the device mailbox), manual (the client
+                     release, through the device mailbox; also after each FM
+                     Initiate DC Add/Release that succeeded), manual (the client
                      is the host, through ${MAILBOX_COMMAND})
   --listen-any       let tcp::PORT (empty host) bind every interface, IPv4 and IPv6
                      (default: loopback; an explicit host such as 0.0.0.0 is honoured)
@@ -87,6 +89,17 @@ Options:
 Extension commands (every host mode; listed by query-commands):
   ${MAILBOX_COMMAND} {"device": ID, "opcode": N, "payload-hex": HEX}
       -> {"rc": N, "payload-hex": HEX}
+  ${FM_API_COMMAND} {"device": ID, "opcode": N, "payload-hex": HEX}
+      -> {"rc": N, "payload-hex": HEX}: an FM-API command (0x5600-0x5605) on a
+      type-3 below a switch, through the switch mailbox CCI's 0x5300 tunnel
+  ${FM_API_COMMAND} {"device": ID, "command": NAME, "fields": {...}}
+      -> {"rc": N, "payload-hex": HEX, "output": {...}}: the same with named
+      fields in and out; NAME is a transcript fm- command (fm-get-dcd-info,
+      fm-get-host-dc-region-config, fm-set-dc-region-config,
+      fm-get-dc-region-extent-lists, fm-initiate-dc-add, fm-initiate-dc-release,
+      fm-raw, fm-switch-cci-raw to the switch CCI itself; fields as in
+      fixtures/HOST_COMMANDS.md), e.g. {"device": "cxl-vmem0", "command":
+      "fm-initiate-dc-add", "fields": {"extents": [{"dpa": 0, "len": 2097152}]}}
   ${STATE_COMMAND} -> the model's state snapshot
 
 Examples:

@@ -653,6 +653,8 @@ export interface HostRequest {
   payload: Uint8Array;
   /** Set for an FM-API command (`fm-...`, see `fm_codec.ts`): it goes to the device's FM path. */
   fm?: true;
+  /** Set with `fm` for a command to the switch CCI itself (`fm-switch-cci-raw`). */
+  switchCci?: true;
 }
 
 function lookup(name: string): HostCommand {

@@ -173,6 +173,11 @@ export class QtestFmPath {
     );
     return decodeTunnelResponse(outer, opcode);
   }
+
+  /** Runs one command on the switch CCI itself (a 0x5300 envelope is sent as given). */
+  switchCci(opcode: number, payload: Uint8Array): Promise<MailboxReply> {
+    return this.#mailbox.mailbox(opcode, payload);
+  }
 }
 
 /** Opens the FM path of a declared route: locates the CCI, waits for its BAR, finds its mailbox. */

@@ -191,6 +191,11 @@ export class QemuInstance implements TargetInstance {
           fmDriver.catch(() => fmDriver = undefined);
           return await (await fmDriver).fm(opcode, payload);
         },
+        switchCci: async (opcode: number, payload: Uint8Array): Promise<MailboxReply> => {
+          fmDriver ??= resolveFm();
+          fmDriver.catch(() => fmDriver = undefined);
+          return await (await fmDriver).switchCci(opcode, payload);
+        },
       };
       this.#hosts.set(id, host);
     }

@@ -80,6 +80,22 @@ export function extensionHost(client: QmpClient, device: string): HostInterface 
       }
       return { rc, payload: fromHex(hex) };
     },
+    async switchCci(opcode: number, payload: Uint8Array): Promise<MailboxReply> {
+      const r = await client.execute(FM_API_COMMAND, {
+        device,
+        command: "fm-switch-cci-raw",
+        fields: { opcode, "payload-hex": toHex(payload) },
+      });
+      const out = r !== null && typeof r === "object" && !Array.isArray(r) ? r : {};
+      if (typeof out.rc !== "number" || typeof out["payload-hex"] !== "string") {
+        throw new TypeError(
+          `${FM_API_COMMAND} (fm-switch-cci-raw) returned ${
+            JSON.stringify(r)
+          }: expected {rc, payload-hex, output}`,
+        );
+      }
+      return { rc: out.rc, payload: fromHex(out["payload-hex"]) };
+    },
   };
 }
 

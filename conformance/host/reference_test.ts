@@ -241,3 +241,18 @@ for (const build of builds) {
     assertEquals(r.outcome, "passed", r.failure?.message);
   });
 }
+
+Deno.test("the reference lists every fm- command with its fields, and each FM example encodes to its opcode", async () => {
+  const committed = await Deno.readTextFile(HOST_REFERENCE_PATH);
+  const { FM_COMMANDS, encodeFmRequest } = await import("./fm_codec.ts");
+  for (const [name, command] of Object.entries(FM_COMMANDS)) {
+    assert(committed.includes(`## \`${name}\``), `no section for ${name}`);
+    assert(committed.includes(exampleLine(command)), `no example line for ${name}`);
+    for (const field of command.input) {
+      assert(committed.includes(`\`${field.name}\``), `${name}: field ${field.name} not listed`);
+    }
+    const req = encodeHostRequest(name, command.example);
+    assertEquals(req, encodeFmRequest(name, command.example));
+    assertEquals(req.opcode, command.opcode ?? command.example["opcode"], name);
+  }
+});

@@ -47,5 +47,19 @@ export {
   implementsOpcode,
   OPCODE_GET_PARTITION_INFO,
 } from "./mailbox.ts";
+export { dispatchFmApi, FM_FIXED_INPUT_LENGTH, FmOpcode, implementsFmOpcode } from "./fm_api.ts";
+export {
+  decodeFmOutput,
+  encodeFmRequest,
+  FM_COMMANDS,
+  type FmCommand,
+  fmCommand,
+  type FmField,
+  FmFieldError,
+  type FmFieldType,
+  type FmRequest,
+  type FmRoute,
+  isFmCommand,
+} from "./fm_codec.ts";
 export { PayloadReader, PayloadWriter } from "./bytes.ts";
 export type * from "./types.ts";

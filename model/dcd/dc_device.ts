@@ -22,7 +22,7 @@ import { formatUuid, isNilUuid, NIL_UUID, tryParseUuid } from "../uuid.ts";
 import { IntervalSet } from "../interval_set.ts";
 import { PayloadReader, PayloadWriter } from "./bytes.ts";
 import { type DcExtent, ExtentStore, type PendingGroup } from "./dc_extents.ts";
-import { buildDcEventRecord, DcEventType, EventLogId, EventLogs } from "./event_log.ts";
+import { DcEventType, EventLogId, EventLogs } from "./event_log.ts";
 import { dispatchFmApi } from "./fm_api.ts";
 import { dispatchMailbox } from "./mailbox.ts";
 import type {
@@ -222,7 +222,7 @@ export class DcDevice {
     const time = this.timestamp();
     const available = d.eventReportsExtentsAvailable ? d.maxExtents - this.totalExtentCount : 0;
     ranges.forEach((r, i) => {
-      const rec = buildDcEventRecord({
+      log.insertDcEvent({
         type,
         validityFlags: d.eventValidityFlags,
         hostId: d.eventHostIdFromQmp ? hostId : 0,
@@ -234,8 +234,7 @@ export class DcDevice {
         sharedSeq: verbatim ? r.sharedSeq ?? 0 : 0,
         extentsAvailable: available,
         tagsAvailable: 0,
-      });
-      log.insert(rec, time);
+      }, time);
     });
   }
 
@@ -717,7 +716,8 @@ export class DcDevice {
    * crash); the model answers 0x00 and changes nothing, as the QMP add of an
    * empty list does.
    */
-  fmInitiateAdd(extents: readonly FmExtent[], count: number = extents.length): number {
+  fmInitiateAdd(extents: readonly FmExtent[], count?: number): number {
+    count ??= extents.length;
     if (count + this.totalExtentCount > this.profile.dcd.maxExtents) {
       return ReturnCode.RESOURCES_EXHAUSTED;
     }

@@ -19,7 +19,7 @@
 import { MAILBOX_PAYLOAD_MAX, type MailboxReply, ReturnCode } from "../host_interface.ts";
 import type { QmpObject } from "../qmp_value.ts";
 import { parseUuid } from "../uuid.ts";
-import { PayloadReader, PayloadWriter } from "./bytes.ts";
+import { PayloadReader, PayloadWriter, setU16, setU64 } from "./bytes.ts";
 
 /** Event log ids as Get/Clear Event Records number them. */
 export const EventLogId = {
@@ -158,19 +158,50 @@ export class EventLog {
    * the log's interrupt is enabled.
    */
   insert(record: Uint8Array, timestamp: bigint): boolean {
-    if (this.count >= this.capacity) {
-      if (this.overflowCount === 0) this.firstOverflowTimestamp = timestamp;
-      this.overflowCount++;
-      this.lastOverflowTimestamp = timestamp;
-      return false;
-    }
-    const copy = record.slice();
-    const view = new DataView(copy.buffer);
-    view.setUint16(0x14, this.#nextHandle, true);
-    view.setBigUint64(0x18, BigInt.asUintN(64, timestamp), true);
+    if (this.#overflows(timestamp)) return false;
+    return this.#keep(record.slice(), timestamp);
+  }
+
+  /**
+   * {@linkcode insert} of {@linkcode buildDcEventRecord}`(fields)`, building
+   * the record only when the log has room for it (a full log only counts
+   * the overflow).
+   *
+   * @example
+   * ```ts
+   * import { DcEventType, EventLog } from "./event_log.ts";
+   * const log = new EventLog(1);
+   * const f = {
+   *   type: DcEventType.ADD_CAPACITY, validityFlags: 0, hostId: 0, regionId: 0, flags: 0,
+   *   dpa: 0n, len: 0x200000n, tag: new Uint8Array(16), sharedSeq: 0,
+   *   extentsAvailable: 0, tagsAvailable: 0,
+   * };
+   * log.insertDcEvent(f, 5n);
+   * log.insertDcEvent(f, 6n);
+   * if (log.count !== 1 || log.overflowCount !== 1 || log.record(0)![0x18] !== 5) throw new Error();
+   * ```
+   */
+  insertDcEvent(fields: DcEventFields, timestamp: bigint): boolean {
+    if (this.#overflows(timestamp)) return false;
+    return this.#keep(buildDcEventRecord(fields), timestamp);
+  }
+
+  /** Counts an overflow when the log is full; returns whether it was. */
+  #overflows(timestamp: bigint): boolean {
+    if (this.count < this.capacity) return false;
+    if (this.overflowCount === 0) this.firstOverflowTimestamp = timestamp;
+    this.overflowCount++;
+    this.lastOverflowTimestamp = timestamp;
+    return true;
+  }
+
+  /** Stores a record of the log's own, with the next handle and the timestamp. */
+  #keep(record: Uint8Array, timestamp: bigint): boolean {
+    setU16(record, 0x14, this.#nextHandle);
+    setU64(record, 0x18, timestamp);
     this.#nextHandle = (this.#nextHandle + 1) & 0xffff;
     if (this.#nextHandle === 0) this.#nextHandle = 1;
-    this.#records.push(copy);
+    this.#records.push(record);
     const raised = this.count === 1;
     if (raised && this.irqEnabled) this.interruptsRaised++;
     return raised;

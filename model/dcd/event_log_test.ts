@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals } from "node:assert";
+import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import {
   buildDcEventRecord,
   DcEventType,
@@ -77,4 +77,35 @@ Deno.test("clear empties the log from the head and keeps later handles", () => {
   assertEquals(logs.clearRecords(p).rc, 0);
   assertEquals(logs.log(0).count, 1);
   assertEquals(logs.status(), 0x01);
+});
+
+Deno.test("insertDcEvent stores what insert(buildDcEventRecord(...)) stores, and counts overflow alike", () => {
+  const fields = {
+    type: DcEventType.ADD_CAPACITY,
+    validityFlags: 1,
+    hostId: 3,
+    regionId: 0,
+    flags: 0,
+    dpa: 0x10000000n,
+    len: 0x200000n,
+    tag: new Uint8Array(16).fill(0x11),
+    sharedSeq: 0,
+    extentsAvailable: 9,
+    tagsAvailable: 0,
+  };
+  const a = new EventLog(2);
+  const b = new EventLog(2);
+  for (const t of [1n, 2n, 3n, (1n << 64n) + 4n]) {
+    assertEquals(a.insertDcEvent(fields, t), b.insert(buildDcEventRecord(fields), t));
+  }
+  assertEquals([a.count, a.overflowCount], [2, 2]);
+  assertEquals(
+    [a.firstOverflowTimestamp, a.lastOverflowTimestamp],
+    [b.firstOverflowTimestamp, b.lastOverflowTimestamp],
+  );
+  for (let i = 0; i < 2; i++) assertEquals(toHex(a.record(i)!), toHex(b.record(i)!));
+  // Each stored record has a buffer of its own, starting at offset 0.
+  const r0 = a.record(0)!;
+  assertEquals([r0.byteOffset, r0.buffer.byteLength], [0, 128]);
+  ok(r0.buffer !== a.record(1)!.buffer);
 });

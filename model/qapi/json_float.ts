@@ -11,9 +11,12 @@
  */
 
 const marks = new WeakMap<object, Set<string | number>>();
+/** Whether anything was ever marked: until then no lookup is needed (values built in code). */
+let anyMarked = false;
 
 /** Records that `container[key]` was a float token in the JSON text. */
 export function markFloat(container: object, key: string | number): void {
+  anyMarked = true;
   let set = marks.get(container);
   if (set === undefined) marks.set(container, set = new Set());
   set.add(key);
@@ -32,5 +35,5 @@ export function markFloat(container: object, key: string | number): void {
  * ```
  */
 export function isFloatMember(container: object, key: string | number): boolean {
-  return marks.get(container)?.has(key) ?? false;
+  return anyMarked && (marks.get(container)?.has(key) ?? false);
 }

@@ -36,6 +36,7 @@ export class QapiError extends Error {
 
 const TWO_64 = 1n << 64n;
 const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
 const U64_MAX = TWO_64 - 1n;
 
 const SIGNED: Readonly<Record<string, [bigint, bigint, string]>> = {
@@ -59,6 +60,33 @@ function asInteger(v: QmpValue, float: boolean): bigint | undefined {
 
 function isObject(v: QmpValue): v is QmpObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Own enumerable keys of an object, counted without building the key array. */
+function ownKeyCount(o: QmpObject): number {
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k)) n++;
+  return n;
+}
+
+/**
+ * A member's full name (`extents[0].offset`) from its container's prefix
+ * and its key: built only when an error or a nested container needs it.
+ */
+function memberName(prefix: string, key: string | number): string {
+  return typeof key === "number" ? `${prefix}[${key}]` : prefix + key;
+}
+
+/** Element types of array types (`[Foo]` -> `Foo`), computed once per type name. */
+const elementTypes = new Map<string, string>();
+
+function elementType(type: string): string {
+  let elem = elementTypes.get(type);
+  if (elem === undefined) {
+    elem = type.slice(1, -1);
+    elementTypes.set(type, elem);
+  }
+  return elem;
 }
 
 /**
@@ -117,116 +145,153 @@ export class Validator {
   #visitObject(t: TypeDef, input: QmpObject, prefix: string): QmpObject {
     if (t.kind === "enum") throw new Error(`schema bug: enum '${t.name}' used as arguments`);
     const out: QmpObject = {};
-    const consumed = new Set<string>();
-    this.#visitMembers(t.members, input, prefix, out, consumed);
-    if (t.kind === "union") this.#visitVariant(t, input, prefix, out, consumed);
-    const extra = firstRemainingKey(Object.keys(input), consumed);
-    if (extra !== undefined) {
-      throw new QapiError(`Parameter '${prefix}${extra}' is unexpected`);
+    let consumed = this.#visitMembers(t.members, input, prefix, out);
+    const variant = t.kind === "union" ? this.#variant(t, out) : undefined;
+    if (variant !== undefined) consumed += this.#visitMembers(variant.members, input, prefix, out);
+    // Every key consumed (the usual case) needs no key list; otherwise QEMU's order decides.
+    if (consumed !== ownKeyCount(input)) {
+      const names = new Set<string>();
+      for (const m of t.members) if (Object.hasOwn(input, m.name)) names.add(m.name);
+      for (const m of variant?.members ?? []) if (Object.hasOwn(input, m.name)) names.add(m.name);
+      const extra = firstRemainingKey(Object.keys(input), names);
+      if (extra !== undefined) {
+        throw new QapiError(`Parameter '${prefix}${extra}' is unexpected`);
+      }
     }
     return out;
   }
 
-  #visitVariant(
-    t: UnionDef,
-    input: QmpObject,
-    prefix: string,
-    out: QmpObject,
-    consumed: Set<string>,
-  ): void {
+  /** The variant struct a union's visited discriminator selects, if any. */
+  #variant(t: UnionDef, out: QmpObject): StructDef | undefined {
     const tag = out[t.discriminator];
-    if (typeof tag !== "string") return;
+    if (typeof tag !== "string") return undefined;
     const variant = t.variants[tag];
-    if (variant === undefined) return;
-    const v = this.#named(variant) as StructDef;
-    this.#visitMembers(v.members, input, prefix, out, consumed);
+    if (variant === undefined) return undefined;
+    return this.#named(variant) as StructDef;
   }
 
+  /** Visits declared members in order; returns how many were present. */
   #visitMembers(
     members: readonly MemberDef[],
     input: QmpObject,
     prefix: string,
     out: QmpObject,
-    consumed: Set<string>,
-  ): void {
+  ): number {
+    let present = 0;
     for (const m of members) {
-      const full = prefix + m.name;
       if (!Object.hasOwn(input, m.name)) {
         if (m.optional) continue;
-        throw new QapiError(`Parameter '${full}' is missing`);
+        throw new QapiError(`Parameter '${prefix}${m.name}' is missing`);
       }
-      consumed.add(m.name);
+      present++;
+      const v = input[m.name] as QmpValue;
       out[m.name] = this.#visit(
         m.type,
-        input[m.name] as QmpValue,
-        full,
-        isFloatMember(input, m.name),
+        v,
+        prefix,
+        m.name,
+        typeof v === "number" && isFloatMember(input, m.name),
       );
     }
+    return present;
   }
 
-  /** Visits one value; `float`: it was written as a float (never an integer). */
-  #visit(type: string, v: QmpValue, name: string, float: boolean): QmpValue {
-    if (type.startsWith("[")) {
+  /**
+   * Visits one value, named `key` in a container whose members are named
+   * `prefix...` (see {@linkcode memberName}); `float`: it was written as a
+   * float (never an integer).
+   */
+  #visit(
+    type: string,
+    v: QmpValue,
+    prefix: string,
+    key: string | number,
+    float: boolean,
+  ): QmpValue {
+    if (type.charCodeAt(0) === 0x5b /* [ */) {
+      const name = memberName(prefix, key);
       if (!Array.isArray(v)) throw invalidType(name, "array");
-      const elem = type.slice(1, -1);
-      return v.map((e, i) => this.#visit(elem, e, `${name}[${i}]`, isFloatMember(v, i)));
+      const elem = elementType(type);
+      const out: QmpValue[] = new Array(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const e = v[i] as QmpValue;
+        out[i] = this.#visit(elem, e, name, i, typeof e === "number" && isFloatMember(v, i));
+      }
+      return out;
     }
     switch (type) {
       case "any":
         return v;
       case "str":
-        if (typeof v !== "string") throw invalidType(name, "string");
+        if (typeof v !== "string") throw invalidType(memberName(prefix, key), "string");
         return v;
       case "bool":
-        if (typeof v !== "boolean") throw invalidType(name, "boolean");
+        if (typeof v !== "boolean") throw invalidType(memberName(prefix, key), "boolean");
         return v;
       case "number":
-        if (typeof v !== "number" && typeof v !== "bigint") throw invalidType(name, "number");
+        if (typeof v !== "number" && typeof v !== "bigint") {
+          throw invalidType(memberName(prefix, key), "number");
+        }
         return v;
       case "null":
-        if (v !== null) throw invalidType(name, "null");
+        if (v !== null) throw invalidType(memberName(prefix, key), "null");
         return v;
       case "int":
       case "int64": {
         const n = asInteger(v, float);
-        if (n === undefined || n > (1n << 63n) - 1n) throw invalidType(name, "integer");
+        if (n === undefined || n > I64_MAX) throw invalidType(memberName(prefix, key), "integer");
         return n;
       }
       case "uint64":
       case "size":
-        return this.#uint64(v, name, float);
+        return this.#uint64(v, prefix, key, float);
     }
     const signed = SIGNED[type];
     if (signed !== undefined) {
+      if (typeof v === "number" && !float && Number.isSafeInteger(v)) {
+        if (v < Number(signed[0]) || v > Number(signed[1])) {
+          throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${signed[2]}`);
+        }
+        return v === 0 ? 0 : v; // -0 reads as 0, as through a bigint
+      }
       const n = asInteger(v, float);
-      if (n === undefined || n > (1n << 63n) - 1n) throw invalidType(name, "integer");
+      if (n === undefined || n > I64_MAX) throw invalidType(memberName(prefix, key), "integer");
       if (n < signed[0] || n > signed[1]) {
-        throw new QapiError(`Parameter '${name}' expects ${signed[2]}`);
+        throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${signed[2]}`);
       }
       return Number(n);
     }
     const unsigned = UNSIGNED[type];
     if (unsigned !== undefined) {
-      const n = this.#uint64(v, name, float);
-      if (n > unsigned[0]) throw new QapiError(`Parameter '${name}' expects ${unsigned[1]}`);
+      if (typeof v === "number" && !float && Number.isSafeInteger(v) && v >= 0) {
+        if (v > Number(unsigned[0])) {
+          throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${unsigned[1]}`);
+        }
+        return v === 0 ? 0 : v;
+      }
+      const n = this.#uint64(v, prefix, key, float);
+      if (n > unsigned[0]) {
+        throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${unsigned[1]}`);
+      }
       return Number(n);
     }
     const t = this.#named(type);
     if (t.kind === "enum") {
-      if (typeof v !== "string") throw invalidType(name, "string");
+      if (typeof v !== "string") throw invalidType(memberName(prefix, key), "string");
       if (!t.values.includes(v)) {
-        throw new QapiError(`Parameter '${name}' does not accept value '${v}'`);
+        throw new QapiError(`Parameter '${memberName(prefix, key)}' does not accept value '${v}'`);
       }
       return v;
     }
-    if (!isObject(v)) throw invalidType(name, "object");
-    return this.#visitObject(t, v, `${name}.`);
+    if (!isObject(v)) throw invalidType(memberName(prefix, key), "object");
+    return this.#visitObject(t, v, `${memberName(prefix, key)}.`);
   }
 
-  #uint64(v: QmpValue, name: string, float: boolean): bigint {
+  #uint64(v: QmpValue, prefix: string, key: string | number, float: boolean): bigint {
     const n = asInteger(v, float);
-    if (n === undefined) throw new QapiError(`Parameter '${name}' expects uint64`);
+    if (n === undefined) {
+      throw new QapiError(`Parameter '${memberName(prefix, key)}' expects uint64`);
+    }
     return n < 0n ? n + TWO_64 : n;
   }
 }

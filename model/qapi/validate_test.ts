@@ -1,4 +1,4 @@
-import { deepStrictEqual, throws } from "node:assert";
+import { deepStrictEqual, ok, throws } from "node:assert";
 import { QEMU_10_0 } from "../profile.ts";
 import { buildSchema } from "./schema.ts";
 import { QapiError, Validator } from "./validate.ts";
@@ -224,4 +224,25 @@ Deno.test("flat union: discriminator first, then the variant's members", () => {
     () => v.validateArguments(t, { "qom-type": "memory-backend-ram", id: "v", size: 1, foo: 1 }),
     QapiError,
   );
+});
+
+Deno.test("small integer members: -0 reads as 0, and a nested bad member is named in full", () => {
+  const out = v.validateArguments(ADD, addArgs({ region: -0, "host-id": -0 }));
+  ok(Object.is(out["region"], 0) && Object.is(out["host-id"], 0));
+  deepStrictEqual(
+    message(ADD, addArgs({ extents: [{ offset: 0, len: 2097152 }, { offset: 0, len: "x" }] })),
+    "Parameter 'extents[1].len' expects uint64",
+  );
+  deepStrictEqual(
+    message(ADD, addArgs({ extents: {} })),
+    "Invalid parameter type for 'extents', expected: array",
+  );
+});
+
+Deno.test("a union's unexpected member is found beside base and variant members alike", () => {
+  const t = "ObjectOptions";
+  const ok1 = { "qom-type": "memory-backend-ram", id: "v", size: 1 };
+  deepStrictEqual(message(t, ok1), "(accepted)");
+  deepStrictEqual(message(t, { ...ok1, foo: 1 }), "Parameter 'foo' is unexpected");
+  deepStrictEqual(message(t, { ...ok1, "mem-path": "/x" }), "Parameter 'mem-path' is unexpected");
 });

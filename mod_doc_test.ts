@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { callables, denoDoc, entryPoints, hiddenDefaults } from "./testing/deno_doc.ts";
 
 /** Root functions whose trailing parameter is optional: deno doc must say so (`name?`). */
 const OPTIONAL_PARAMETERS: Record<string, string> = {
@@ -43,5 +44,41 @@ Deno.test("optional parameters of root functions are documented as optional, not
       { kind: "identifier", optional: true },
       fn,
     );
+  }
+});
+
+Deno.test("no parameter of the public API is documented as required while it has a default", async () => {
+  const symbols = await denoDoc(Object.values(await entryPoints()));
+  const all = callables(symbols);
+  // Not vacuous: the four entry points declare a few hundred callables.
+  assert.ok(all.length > 200, `only ${all.length} functions, methods and constructors found`);
+  const offenders = all.flatMap((c) =>
+    hiddenDefaults(c).map((p) => `${c.where}: ${c.name}(${p} = ...): write ${p}?: T`)
+  );
+  assert.deepEqual(offenders, []);
+});
+
+Deno.test("a parameter with a default is what the hidden-default check finds, and x?: T is not", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cxl-dcd-doc-" });
+  try {
+    const file = `${dir}/m.ts`;
+    await Deno.writeTextFile(
+      file,
+      [
+        "/** f */",
+        "export function f(a: number, b: { x?: number } = {}, c?: string): void {}",
+        "/** C */",
+        "export class C {",
+        "  /** c */",
+        "  constructor(o: number = 1) {}",
+        "  /** m */",
+        "  m(n?: number): void {}",
+        "}",
+      ].join("\n"),
+    );
+    const found = callables(await denoDoc([file])).map((c) => [c.name, hiddenDefaults(c)]);
+    assert.deepEqual(found.sort(), [["C.constructor", ["o"]], ["C.m", []], ["f", ["b"]]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

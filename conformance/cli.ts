@@ -351,7 +351,8 @@ function cores(): number {
  * Deno.exitCode = await main(["conform", "--profile", "all"]);
  * ```
  */
-export async function main(args: readonly string[], deps: CliDependencies = {}): Promise<number> {
+export async function main(args: readonly string[], deps?: CliDependencies): Promise<number> {
+  deps ??= {};
   const enc = new TextEncoder();
   const stdout = deps.stdout ?? ((t: string) => Deno.stdout.writeSync(enc.encode(t)));
   const stderr = deps.stderr ?? ((t: string) => Deno.stderr.writeSync(enc.encode(t)));

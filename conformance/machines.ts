@@ -12,6 +12,9 @@ import type { MachineSpec } from "./transcript/types.ts";
 /**
  * Parses a preset file's text into arguments.
  *
+ * @param text the preset file's text
+ * @param file the name errors cite (default `"preset"`)
+ *
  * @example
  * ```ts
  * import { parseMachineArgs } from "./machines.ts";
@@ -21,7 +24,8 @@ import type { MachineSpec } from "./transcript/types.ts";
  *
  * @throws {SyntaxError} when a line does not start with an option (`-...`).
  */
-export function parseMachineArgs(text: string, file = "preset"): string[] {
+export function parseMachineArgs(text: string, file?: string): string[] {
+  file ??= "preset";
   const out: string[] = [];
   text.split("\n").forEach((raw, idx) => {
     const line = raw.trim();

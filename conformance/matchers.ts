@@ -113,6 +113,11 @@ function anchored(re: string): RegExp {
  * `"$timestamp"`, `"$number"`, `"$string"`, `{"$regex": RE}`,
  * `"...": "..."`, `{"$unordered": [...]}`, `"$$"` for a literal `$`).
  *
+ * @param expected the expectation, with matchers
+ * @param actual the value the target answered
+ * @param path where `expected` sits in the whole document (default `"$"`)
+ * @param values the target's values `$name` matchers compare with (default: none)
+ *
  * @returns `undefined` when it matches, else the first difference.
  *
  * @example
@@ -125,9 +130,11 @@ function anchored(re: string): RegExp {
 export function match(
   expected: QmpValue,
   actual: QmpValue | undefined,
-  path = "$",
-  values: TargetValues = NO_VALUES,
+  path?: string,
+  values?: TargetValues,
 ): MatchResult {
+  path ??= "$";
+  values ??= NO_VALUES;
   if (typeof expected === "string" && expected.startsWith("$")) {
     if (expected.startsWith("$$")) return literal(expected.slice(1), actual, path, values);
     const name = expected.slice(1);
@@ -260,6 +267,11 @@ function literal(
  * bipartite matching, so a loose matcher never steals an element a strict
  * one needs).
  *
+ * @param expected the expected elements, in any order
+ * @param actual the elements the target answered
+ * @param path where the array sits in the whole document (default `"$"`)
+ * @param values the target's values `$name` matchers compare with (default: none)
+ *
  * @example
  * ```ts
  * import { matchUnordered } from "./matchers.ts";
@@ -269,9 +281,11 @@ function literal(
 export function matchUnordered(
   expected: readonly QmpValue[],
   actual: readonly QmpValue[],
-  path = "$",
-  values: TargetValues = NO_VALUES,
+  path?: string,
+  values?: TargetValues,
 ): MatchResult {
+  path ??= "$";
+  values ??= NO_VALUES;
   if (expected.length !== actual.length) {
     return {
       path,
@@ -350,6 +364,11 @@ export function settleMatched(
  * Renders a mismatch readably: the path of the first difference, expected
  * vs actual there, and a unified-style view of both documents around it.
  *
+ * @param m the mismatch {@linkcode match} returned
+ * @param expected the whole expectation
+ * @param actual the whole answer
+ * @param values the target's values the match used (default: none)
+ *
  * @example
  * ```ts
  * import { formatMismatch, match } from "./matchers.ts";
@@ -361,8 +380,9 @@ export function formatMismatch(
   m: Mismatch,
   expected: QmpValue,
   actual: QmpValue,
-  values: TargetValues = NO_VALUES,
+  values?: TargetValues,
 ): string {
+  values ??= NO_VALUES;
   const out = [
     `first difference at ${m.path}:`,
     `  expected: ${m.expected}`,
@@ -383,6 +403,10 @@ export function formatMismatch(
  * script, see `line_diff.ts`): changed lines as `-`/`+` with three lines of
  * context, `@@` between hunks, runs longer than `cap` cut.
  *
+ * @param expected the expected lines
+ * @param actual the actual lines
+ * @param cap the longest run of changed lines shown (default 40)
+ *
  * @example
  * ```ts
  * import { unifiedDiff } from "./matchers.ts";
@@ -393,7 +417,8 @@ export function formatMismatch(
 export function unifiedDiff(
   expected: readonly string[],
   actual: readonly string[],
-  cap = 40,
+  cap?: number,
 ): string[] {
+  cap ??= 40;
   return unifiedLineDiff(expected, actual, cap);
 }

@@ -96,6 +96,9 @@ function isObject(v: QmpValue | undefined): v is QmpObject {
  * An observed value made safe to write as an expectation: strings starting
  * with `$` become `"$$..."`, and an event's `timestamp` becomes `"$timestamp"`.
  *
+ * @param v the observed value
+ * @param top whether `v` is a whole message, whose `timestamp` is masked (default true)
+ *
  * @example
  * ```ts
  * import { maskObserved } from "./record.ts";
@@ -103,7 +106,8 @@ function isObject(v: QmpValue | undefined): v is QmpObject {
  * if ((v as Record<string, unknown>).timestamp !== "$timestamp") throw new Error();
  * ```
  */
-export function maskObserved(v: QmpValue, top = true): QmpValue {
+export function maskObserved(v: QmpValue, top?: boolean): QmpValue {
+  top ??= true;
   if (typeof v === "string") return v.startsWith("$") ? "$" + v : v;
   if (Array.isArray(v)) return v.map((e) => maskObserved(e, false));
   if (!isObject(v)) return v;
@@ -135,6 +139,11 @@ function isMatcherForm(e: QmpValue): boolean {
  * matches are kept as written (matchers included), the rest is replaced by
  * the (masked) observed value.
  *
+ * @param expected the expectation as written, if any
+ * @param actual the observed value
+ * @param top whether the values are whole messages, whose `timestamp` is masked (default true)
+ * @param values the target's values `$name` matchers compare with (default: none)
+ *
  * @example
  * ```ts
  * import { mergeObserved } from "./record.ts";
@@ -145,9 +154,11 @@ function isMatcherForm(e: QmpValue): boolean {
 export function mergeObserved(
   expected: QmpValue | undefined,
   actual: QmpValue,
-  top = true,
-  values: TargetValues = {},
+  top?: boolean,
+  values?: TargetValues,
 ): QmpValue {
+  top ??= true;
+  values ??= {};
   if (expected !== undefined && match(expected, actual, "$", values) === undefined) return expected;
   if (expected === undefined || isMatcherForm(expected)) return maskObserved(actual, top);
   if (isObject(expected) && isObject(actual)) {
@@ -245,8 +256,9 @@ function exchanges(steps: readonly Step[]): Exchange[] {
 export async function recordTranscript(
   t: Transcript,
   target: Target,
-  options: RecordOptions = {},
+  options?: RecordOptions,
 ): Promise<RecordResult> {
+  options ??= {};
   const presets = options.presets ?? new MachinePresets(DEFAULT_MACHINES_DIR);
   const width = options.width ?? 100;
   const stepMs = options.stepTimeoutMs ?? t.header.timeoutMs;

@@ -187,9 +187,10 @@ export class TargetStartupError extends Error {
   constructor(
     stderr: string,
     code: number | null,
-    more: { signal?: string | null; runInfo?: TargetRunInfo } = {},
+    more?: { signal?: string | null; runInfo?: TargetRunInfo },
   ) {
     super(stderr);
+    more ??= {};
     this.name = "TargetStartupError";
     this.stderr = stderr;
     this.code = code;

@@ -488,6 +488,7 @@ class ModelMachine implements Machine {
  *
  * @throws {StartupError} with QEMU's exact stderr when the configuration is invalid.
  */
-export function createMachine(args: readonly string[], options: MachineOptions = {}): Machine {
+export function createMachine(args: readonly string[], options?: MachineOptions): Machine {
+  options ??= {};
   return new ModelMachine(args, options);
 }

@@ -144,8 +144,9 @@ export class QmpClient implements QmpChannel {
    */
   static async connect(
     addr: SocketAddressLike,
-    options: QmpClientOptions = {},
+    options?: QmpClientOptions,
   ): Promise<QmpClient> {
+    options ??= {};
     const address = formatSocketAddress(addr);
     const parsed = parseSocketAddress(addr);
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
@@ -372,8 +373,9 @@ export class QmpClient implements QmpChannel {
   async executeResult(
     command: string,
     args?: QmpObject,
-    options: { timeoutMs?: number; oob?: boolean } = {},
+    options?: { timeoutMs?: number; oob?: boolean },
   ): Promise<QmpResult> {
+    options ??= {};
     const id = `qmp-client-${this.#nextId++}`;
     const msg: QmpObject = { [options.oob ? "exec-oob" : "execute"]: command };
     if (args !== undefined) msg.arguments = args;
@@ -421,8 +423,9 @@ export class QmpClient implements QmpChannel {
   async execute(
     command: string,
     args?: QmpObject,
-    options: { timeoutMs?: number } = {},
+    options?: { timeoutMs?: number },
   ): Promise<QmpValue> {
+    options ??= {};
     const r = await this.executeResult(command, args, options);
     if ("error" in r) throw new QmpCommandError(command, r.error);
     return r.return;
@@ -433,7 +436,8 @@ export class QmpClient implements QmpChannel {
    *
    * @throws {QmpCommandError} when the server refused.
    */
-  async negotiate(options: { oob?: boolean } = {}): Promise<void> {
+  async negotiate(options?: { oob?: boolean }): Promise<void> {
+    options ??= {};
     await this.execute("qmp_capabilities", options.oob ? { enable: ["oob"] } : undefined);
   }
 

@@ -73,8 +73,9 @@ export interface MailboxRequest {
  * @param maxRounds bound on Get/Clear rounds (the log holds at most a few records).
  */
 export function* acceptSteps(
-  maxRounds = 64,
+  maxRounds?: number,
 ): Generator<MailboxRequest, HostAction[], MailboxReply> {
+  maxRounds ??= 64;
   const actions: HostAction[] = [];
   let addGroup: EventExtent[] = [];
   let releaseGroup: EventExtent[] = [];
@@ -142,7 +143,8 @@ export function* acceptSteps(
  * @param host the device's mailbox.
  * @param maxRounds bound on Get/Clear rounds (the log holds at most a few records).
  */
-export async function acceptAll(host: HostInterface, maxRounds = 64): Promise<HostAction[]> {
+export async function acceptAll(host: HostInterface, maxRounds?: number): Promise<HostAction[]> {
+  maxRounds ??= 64;
   const steps = acceptSteps(maxRounds);
   let next = steps.next();
   while (!next.done) {
@@ -167,8 +169,9 @@ export async function acceptAll(host: HostInterface, maxRounds = 64): Promise<Ho
  */
 export function acceptAllSync(
   mailbox: (opcode: number, payload: Uint8Array) => MailboxReply,
-  maxRounds = 64,
+  maxRounds?: number,
 ): HostAction[] {
+  maxRounds ??= 64;
   const steps = acceptSteps(maxRounds);
   let next = steps.next();
   while (!next.done) next = steps.next(mailbox(next.value.opcode, next.value.payload));

@@ -243,7 +243,8 @@ export class JsonStreamParser {
    * @param onItem receives each parsed value or error, in order.
    * @param options limits (defaults are QEMU's) and the error dialect.
    */
-  constructor(onItem: (item: JsonStreamItem) => void, options: JsonStreamOptions = {}) {
+  constructor(onItem: (item: JsonStreamItem) => void, options?: JsonStreamOptions) {
+    options ??= {};
     this.#onItem = onItem;
     this.#maxBytes = options.maxMessageBytes ?? QEMU_MAX_MESSAGE_BYTES;
     this.#maxTokens = options.maxTokenCount ?? QEMU_MAX_TOKEN_COUNT;

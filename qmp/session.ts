@@ -103,7 +103,8 @@ export class QmpSession {
    * @param write receives each serialized message, `"\r\n"` included.
    * @param options limits and extensions.
    */
-  constructor(machine: Machine, write: (text: string) => void, options: SessionOptions = {}) {
+  constructor(machine: Machine, write: (text: string) => void, options?: SessionOptions) {
+    options ??= {};
     this.#machine = machine;
     this.#write = write;
     this.#extension = options.extension;

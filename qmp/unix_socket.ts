@@ -53,9 +53,9 @@ export type SocketProbe = "live" | "stale";
  */
 export async function probeUnixSocket(
   path: string,
-  connect: (path: string) => Promise<Deno.Conn> = (p) =>
-    Deno.connect({ transport: "unix", path: p }),
+  connect?: (path: string) => Promise<Deno.Conn>,
 ): Promise<SocketProbe> {
+  connect ??= (p) => Deno.connect({ transport: "unix", path: p });
   try {
     const c = await connect(path);
     c.close();

@@ -85,13 +85,17 @@ export { fromHex, toHex } from "../../model/hex.ts";
 /**
  * Formats 16 bytes as UUID text (bytes in textual order, lower case).
  *
+ * @param bytes the buffer holding the UUID
+ * @param offset where the 16 bytes start (default 0)
+ *
  * @example
  * ```ts
  * import { uuidText } from "./bytes.ts";
  * if (uuidText(new Uint8Array(16)) !== "00000000-0000-0000-0000-000000000000") throw new Error();
  * ```
  */
-export function uuidText(bytes: Uint8Array, offset = 0): string {
+export function uuidText(bytes: Uint8Array, offset?: number): string {
+  offset ??= 0;
   const h = toHex(bytes.subarray(offset, offset + 16));
   if (h.length !== 32) {
     throw new RangeError(`a UUID needs 16 bytes at offset ${offset}; the payload is too short`);

@@ -128,8 +128,9 @@ export interface ListInputOptions {
  */
 export function encodeExtentResponse(
   extents: readonly DpaRange[],
-  options: ListInputOptions = {},
+  options?: ListInputOptions,
 ): Uint8Array {
+  options ??= {};
   const out = new Uint8Array(8 + EXTENT_ENTRY_SIZE * extents.length);
   writeUint(out, 0, 4, options.count ?? extents.length);
   writeUint(out, 4, 1, options.flags ?? 0);
@@ -169,8 +170,9 @@ export function encodeGetEventRecords(log: number): Uint8Array {
 export function encodeClearEventRecords(
   log: number,
   handles: readonly number[],
-  options: ListInputOptions = {},
+  options?: ListInputOptions,
 ): Uint8Array {
+  options ??= {};
   const out = new Uint8Array(6 + 2 * handles.length);
   writeUint(out, 0, 1, log);
   writeUint(out, 1, 1, options.flags ?? 0);

@@ -146,6 +146,10 @@ interface Item {
  * power-of-two BARs pack without holes; a bridge's window is what its
  * secondary bus needs rounded up to 1 MiB. Throws when it does not fit.
  *
+ * @param rootBuses bus 0 and each expander bridge's `bus_nr`
+ * @param functions the enumerated functions
+ * @param window the address range to place them in (default {@linkcode PCI_HOLE_32})
+ *
  * @example
  * ```ts
  * import { planResources } from "./bringup.ts";
@@ -158,8 +162,9 @@ interface Item {
 export function planResources(
   rootBuses: readonly number[],
   functions: readonly EnumeratedFunction[],
-  window: { readonly start: bigint; readonly end: bigint } = PCI_HOLE_32,
+  window?: { readonly start: bigint; readonly end: bigint },
 ): ResourcePlan {
+  window ??= PCI_HOLE_32;
   const plan: ResourcePlan = { bars: new Map(), windows: new Map() };
   const onBus = new Map<number, EnumeratedFunction[]>();
   for (const f of functions) {
@@ -349,12 +354,17 @@ async function sizeBars(
  * from each root bus, memory BARs and bridge windows in the 32-bit hole,
  * memory decoding on. `rootBuses` are bus 0 and each expander bridge's
  * `bus_nr` (as `query-pci` lists them). Without a q35 MCH nothing is done.
+ *
+ * @param qt the qtest connection to the stopped machine
+ * @param rootBuses bus 0 and each expander bridge's `bus_nr`
+ * @param window the address range to place memory in (default {@linkcode PCI_HOLE_32})
  */
 export async function bringUpPci(
   qt: QtestClient,
   rootBuses: readonly number[],
-  window: { readonly start: bigint; readonly end: bigint } = PCI_HOLE_32,
+  window?: { readonly start: bigint; readonly end: bigint },
 ): Promise<BringUpResult> {
+  window ??= PCI_HOLE_32;
   const functions: EnumeratedFunction[] = [];
   const plan: ResourcePlan = { bars: new Map(), windows: new Map() };
   if (!(await enableEcam(qt))) return { q35: false, functions, plan };

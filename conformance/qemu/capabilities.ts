@@ -282,11 +282,17 @@ function cacheFile(key: string, dir: string): string {
   return `${dir}/qemu-capabilities-${h.toString(16).padStart(8, "0")}.json`;
 }
 
-/** Reads cached capabilities for a binary key (undefined when absent or stale). */
+/**
+ * Reads cached capabilities for a binary key (undefined when absent or stale).
+ *
+ * @param key the binary's cache key
+ * @param dir the cache directory (default {@linkcode cacheDir})
+ */
 export async function readCachedCapabilities(
   key: string,
-  dir: string = cacheDir(),
+  dir?: string,
 ): Promise<TargetCapabilities | undefined> {
+  dir ??= cacheDir();
   try {
     const data = JSON.parse(await Deno.readTextFile(cacheFile(key, dir))) as CachedCapabilities;
     if (data.key !== key || data.format !== CACHE_FORMAT) return undefined;
@@ -304,12 +310,19 @@ export async function readCachedCapabilities(
   }
 }
 
-/** Writes capabilities to the cache (best effort: a read-only tree is not an error). */
+/**
+ * Writes capabilities to the cache (best effort: a read-only tree is not an error).
+ *
+ * @param key the binary's cache key
+ * @param caps the capabilities
+ * @param dir the cache directory (default {@linkcode cacheDir})
+ */
 export async function writeCachedCapabilities(
   key: string,
   caps: TargetCapabilities,
-  dir: string = cacheDir(),
+  dir?: string,
 ): Promise<void> {
+  dir ??= cacheDir();
   const data: CachedCapabilities = {
     format: CACHE_FORMAT,
     key,

@@ -218,7 +218,8 @@ export class QemuInstance implements TargetInstance {
   }
 
   /** Ends QEMU and releases everything (idempotent); `keep` leaves its directory in place. */
-  close(options: CloseOptions = {}): Promise<TargetExit> {
+  close(options?: CloseOptions): Promise<TargetExit> {
+    options ??= {};
     this.#closed ??= (async () => {
       this.process.expectExit();
       await Promise.allSettled([this.qmp.close(), this.control.close(), this.qtest.close()]);
@@ -247,8 +248,9 @@ export class QemuInstance implements TargetInstance {
  */
 export async function launchQemu(
   machine: readonly string[],
-  options: LaunchOptions = {},
+  options?: LaunchOptions,
 ): Promise<QemuInstance> {
+  options ??= {};
   options.signal?.throwIfAborted();
   const binary = qemuBinary(options.binary);
   const startTimeoutMs = options.startTimeoutMs ?? 10000;

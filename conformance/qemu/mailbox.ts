@@ -58,7 +58,8 @@ export class QtestMailbox implements HostInterface {
   #doorbellClear = false;
 
   /** Drives the mailbox whose registers start at MMIO address `base`. */
-  constructor(qt: QtestClient, base: bigint, options: QtestMailboxOptions = {}) {
+  constructor(qt: QtestClient, base: bigint, options?: QtestMailboxOptions) {
+    options ??= {};
     this.#qt = qt;
     this.#base = base;
     this.#doorbellTimeoutMs = options.doorbellTimeoutMs ?? 5000;

@@ -28,8 +28,15 @@ export function formatPciAddress(a: PciAddress): string {
   return `${h(a.bus, 2)}:${h(a.device, 2)}.${a.function}`;
 }
 
-/** ECAM address of a config-space offset of a function. */
-export function ecamAddress(a: PciAddress, offset: number, base = Q35_ECAM_BASE): bigint {
+/**
+ * ECAM address of a config-space offset of a function.
+ *
+ * @param a the function's bus, device and function
+ * @param offset the config-space offset
+ * @param base the ECAM window's base (default q35's, {@linkcode Q35_ECAM_BASE})
+ */
+export function ecamAddress(a: PciAddress, offset: number, base?: bigint): bigint {
+  base ??= Q35_ECAM_BASE;
   return base +
     (BigInt(a.bus) << 20n | BigInt(a.device) << 15n | BigInt(a.function) << 12n |
       BigInt(offset));

@@ -171,8 +171,13 @@ export class QemuProcess {
     return new TextDecoder().decode(all);
   }
 
-  /** The last `lines` lines of stderr. */
-  stderrTail(lines = 20): string {
+  /**
+   * The last `lines` lines of stderr.
+   *
+   * @param lines how many lines (default 20)
+   */
+  stderrTail(lines?: number): string {
+    lines ??= 20;
     const text = this.stderr().replace(/\n+$/, "");
     return text === "" ? "" : text.split("\n").slice(-lines).join("\n");
   }
@@ -236,8 +241,13 @@ export class QemuProcess {
    * Ends the process: SIGTERM, then SIGKILL after `graceMs`; removes the
    * directory (unless `keep`: then its sockets stay, with `stderr.log` and
    * `command.sh` written beside them); unregisters. Returns how it ended.
+   *
+   * @param graceMs how long SIGTERM has before SIGKILL (default 2000)
+   * @param options `keep` leaves the directory in place (default: removed)
    */
-  async close(graceMs = 2000, options: { keep?: boolean } = {}): Promise<TargetExit> {
+  async close(graceMs?: number, options?: { keep?: boolean }): Promise<TargetExit> {
+    graceMs ??= 2000;
+    options ??= {};
     if (this.#exit === undefined) this.#closing = true;
     if (this.#exit === undefined) {
       this.kill("SIGTERM");

@@ -74,7 +74,8 @@ export class QtestClient {
    * await qt.close();
    * ```
    */
-  static async connect(path: string, options: QtestConnectOptions = {}): Promise<QtestClient> {
+  static async connect(path: string, options?: QtestConnectOptions): Promise<QtestClient> {
+    options ??= {};
     const deadline = Date.now() + (options.timeoutMs ?? 5000);
     const signal = options.signal;
     const gaveUp = () => new TargetClosedError(`gave up connecting to the qtest socket ${path}`);

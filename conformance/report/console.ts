@@ -67,7 +67,8 @@ export class ConsoleReporter {
    *
    * @param options where to write and whether it is a terminal
    */
-  constructor(options: ConsoleOptions = {}) {
+  constructor(options?: ConsoleOptions) {
+    options ??= {};
     const enc = new TextEncoder();
     this.#write = options.write ?? ((t) => Deno.stdout.writeSync(enc.encode(t)));
     this.#tty = options.tty ?? Deno.stdout.isTerminal();

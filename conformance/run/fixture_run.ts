@@ -107,8 +107,9 @@ export async function runFixture(
   fixture: FixtureFile,
   target: Target,
   label: string,
-  options: RunFixtureOptions = {},
+  options?: RunFixtureOptions,
 ): Promise<FixtureResult> {
+  options ??= {};
   const t0 = now();
   const base = { fixture: fixture.name, target: label };
   const t = fixture.transcript;

@@ -69,8 +69,9 @@ function notRun(fx: FixtureFile, label: string, reason: string): FixtureResult {
 export async function runSuite(
   fixtures: readonly FixtureFile[],
   targets: readonly SuiteTarget[],
-  options: SuiteOptions = {},
+  options?: SuiteOptions,
 ): Promise<SuiteResult> {
+  options ??= {};
   const presets = options.presets ?? new MachinePresets(DEFAULT_MACHINES_DIR);
   const runOptions: RunFixtureOptions = { ...options, presets };
   const all: FixtureResult[] = [];

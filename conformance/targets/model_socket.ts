@@ -110,7 +110,8 @@ export function extensionHost(client: QmpClient, device: string): HostInterface 
  * await instance.close();
  * ```
  */
-export function modelSocketTarget(options: ModelSocketTargetOptions = {}): Target {
+export function modelSocketTarget(options?: ModelSocketTargetOptions): Target {
+  options ??= {};
   const profile = resolveProfile(options.profile);
   const machineOptions: MachineOptions = { profile, extraMonitors: TARGET_MONITORS };
   if (options.clock !== undefined) machineOptions.clock = options.clock;

@@ -51,13 +51,14 @@ const PROBE_MACHINE: readonly string[] = ["-machine", "none"];
  * console.log(caps.profile); // "qemu-10.0" for stock Debian QEMU 10.0.2
  * ```
  */
-export function qemuTarget(options: QemuTargetOptions = {}): Target & {
+export function qemuTarget(options?: QemuTargetOptions): Target & {
   start(
     machine: readonly string[],
     signal?: AbortSignal,
     startOptions?: StartOptions,
   ): Promise<QemuInstance>;
 } {
+  options ??= {};
   const binary = qemuBinary(options.binary);
   let cached: Promise<TargetCapabilities> | undefined;
   const launchOptions = (signal?: AbortSignal, keepFailed = false) => ({

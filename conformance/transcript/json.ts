@@ -276,6 +276,9 @@ class Reader {
  * Reads one JSON value starting at `start` (leading white space allowed) and
  * returns it with the offset just after it; what follows is not examined.
  *
+ * @param text the text
+ * @param start the offset to read from (default 0)
+ *
  * @example
  * ```ts
  * import { readJson } from "./json.ts";
@@ -285,7 +288,8 @@ class Reader {
  *
  * @throws {JsonSyntaxError} when the text is not JSON.
  */
-export function readJson(text: string, start = 0): JsonReadResult {
+export function readJson(text: string, start?: number): JsonReadResult {
+  start ??= 0;
   const r = new Reader(text, start);
   const value = r.value(0);
   return { value, end: r.pos };
@@ -379,6 +383,10 @@ function write(v: QmpValue, indent: number | undefined, pad: string, out: string
  * member or element goes on its own line (indented by `indent`), and each of
  * those is again written on one line when it fits.
  *
+ * @param value the value
+ * @param width the columns a line may fill
+ * @param indent spaces per nesting level (default 2)
+ *
  * @example
  * ```ts
  * import { formatJsonForTranscript } from "./json.ts";
@@ -386,7 +394,8 @@ function write(v: QmpValue, indent: number | undefined, pad: string, out: string
  * if (s !== '{"return": {}}') throw new Error(s);
  * ```
  */
-export function formatJsonForTranscript(value: QmpValue, width: number, indent = 2): string {
+export function formatJsonForTranscript(value: QmpValue, width: number, indent?: number): string {
+  indent ??= 2;
   return fit(value, width, indent, "", 0);
 }
 

@@ -23,6 +23,9 @@ const U64_LIMIT = 1n << 64n;
  * MiB). Returns undefined for anything QEMU rejects (negative, garbage,
  * 2^64 or more).
  *
+ * @param text the size as written on the command line
+ * @param defaultUnit the multiplier without a suffix (default 1n: bytes)
+ *
  * @example
  * ```ts
  * import { parseSize } from "./size.ts";
@@ -31,7 +34,8 @@ const U64_LIMIT = 1n << 64n;
  * if (parseSize("2X") !== undefined) throw new Error();
  * ```
  */
-export function parseSize(text: string, defaultUnit = 1n): bigint | undefined {
+export function parseSize(text: string, defaultUnit?: bigint): bigint | undefined {
+  defaultUnit ??= 1n;
   const m = /^\s*(0[xX][0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?)([bBkKmMgGtTpPeE]?)$/.exec(text);
   if (m === null) return undefined;
   const num = m[1] ?? "";

@@ -113,7 +113,7 @@ function emptyTimes(): TargetTimes {
  * @example
  * ```ts
  * import { timedTarget } from "./suite.ts";
- * import { modelTarget } from "../conformance/targets/model.ts";
+ * import { modelTarget } from "@cxl-dcd/conformance";
  * const { target, times } = timedTarget(modelTarget());
  * const i = await target.start(["-machine", "q35"]);
  * await i.close();

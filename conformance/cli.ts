@@ -347,7 +347,7 @@ function cores(): number {
  *
  * @example
  * ```ts ignore
- * import { main } from "./cli.ts";
+ * import { main } from "@cxl-dcd/conformance/conformance";
  * Deno.exitCode = await main(["conform", "--profile", "all"]);
  * ```
  */

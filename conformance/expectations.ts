@@ -15,7 +15,7 @@ export type Expectations = ReadonlyMap<string, string>;
  *
  * @example
  * ```ts
- * import { parseExpectations } from "./expectations.ts";
+ * import { parseExpectations } from "@cxl-dcd/conformance/conformance";
  * const e = parseExpectations('{"host/a.qmp": "crashes"}', "x.json");
  * if (e.get("host/a.qmp") !== "crashes") throw new Error();
  * ```
@@ -50,7 +50,7 @@ export function parseExpectations(text: string, file: string): Map<string, strin
  *
  * @example
  * ```ts
- * import { expectationsFileName } from "./expectations.ts";
+ * import { expectationsFileName } from "@cxl-dcd/conformance/conformance";
  * if (expectationsFileName("qmp:unix:/tmp/q.sock", "seed") !== "qmp-seed.json") throw new Error();
  * ```
  */
@@ -64,7 +64,7 @@ export function expectationsFileName(target: string, profile: string): string {
  *
  * @example
  * ```ts
- * import { loadExpectations } from "./expectations.ts";
+ * import { loadExpectations } from "@cxl-dcd/conformance/conformance";
  * const e = await loadExpectations("/nonexistent", "model", "seed");
  * if (e.size !== 0) throw new Error();
  * ```

@@ -27,8 +27,8 @@ export const FEATURES: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
- * import { modelFeatures } from "./features.ts";
- * import { QEMU_10_0, SEED } from "../model/profile.ts";
+ * import { modelFeatures } from "@cxl-dcd/conformance/conformance";
+ * import { QEMU_10_0, SEED } from "@cxl-dcd/conformance";
  * if (!modelFeatures(SEED).has("release-status")) throw new Error();
  * if (modelFeatures(QEMU_10_0).has("release-status")) throw new Error();
  * ```

@@ -30,7 +30,7 @@ const GLOB_CHARS = /[*?[]/;
  *
  * @example
  * ```ts
- * import { globToRegExp } from "./loader.ts";
+ * import { globToRegExp } from "@cxl-dcd/conformance/conformance";
  * if (!globToRegExp("host/**\/*.qmp").test("host/a/b.qmp")) throw new Error();
  * if (globToRegExp("*.qmp").test("a/b.qmp")) throw new Error();
  * ```
@@ -80,7 +80,7 @@ function toSlash(p: string): string {
  *
  * @example
  * ```ts
- * import { findFixtureFiles } from "./loader.ts";
+ * import { findFixtureFiles } from "@cxl-dcd/conformance/conformance";
  * const files = await findFixtureFiles([new URL("./testdata", import.meta.url).pathname]);
  * if (files.length === 0) throw new Error("no fixtures");
  * ```
@@ -148,7 +148,7 @@ export function fixtureName(path: string, root: string): string {
  *
  * @example
  * ```ts
- * import { loadFixtures } from "./loader.ts";
+ * import { loadFixtures } from "@cxl-dcd/conformance/conformance";
  * const dir = new URL("./testdata", import.meta.url).pathname;
  * const fx = await loadFixtures([dir], dir);
  * if (!fx.every((f) => f.name.endsWith(".qmp"))) throw new Error();
@@ -179,7 +179,7 @@ export async function loadFixtures(
  *
  * @example
  * ```ts
- * import { filterFixtures } from "./loader.ts";
+ * import { filterFixtures } from "@cxl-dcd/conformance/conformance";
  * const fx = [{ path: "/a.qmp", name: "host/a.qmp", transcript: new Error("x") }];
  * if (filterFixtures(fx, "host/*").length !== 1) throw new Error();
  * ```
@@ -218,7 +218,7 @@ export function parseShard(text: string): { index: number; count: number } {
  *
  * @example
  * ```ts
- * import { shardFixtures } from "./loader.ts";
+ * import { shardFixtures } from "@cxl-dcd/conformance/conformance";
  * const fx = ["c", "a", "b"].map((n) => ({ path: n, name: n, transcript: new Error() }));
  * if (shardFixtures(fx, 1, 2).map((f) => f.name).join() !== "a,c") throw new Error();
  * ```

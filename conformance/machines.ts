@@ -17,7 +17,7 @@ import type { MachineSpec } from "./transcript/types.ts";
  *
  * @example
  * ```ts
- * import { parseMachineArgs } from "./machines.ts";
+ * import { parseMachineArgs } from "@cxl-dcd/conformance/conformance";
  * const a = parseMachineArgs("# c\n-m 2G,maxmem=8G\n-nographic\n");
  * if (a.join(" ") !== "-m 2G,maxmem=8G -nographic") throw new Error(a.join(" "));
  * ```

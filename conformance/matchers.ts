@@ -44,7 +44,7 @@ export const TARGET_VALUE_NAMES: readonly string[] = [
  *
  * @example
  * ```ts
- * import { match, targetValues } from "./matchers.ts";
+ * import { match, targetValues } from "@cxl-dcd/conformance/conformance";
  * const values = targetValues({ major: 11, minor: 1, micro: 3, package: "Debian 1:11.1.3+ds-2~bpo13+1" });
  * if (match({ micro: "$version.micro" }, { micro: 3 }, "$", values) !== undefined) throw new Error();
  * ```
@@ -122,7 +122,7 @@ function anchored(re: string): RegExp {
  *
  * @example
  * ```ts
- * import { match } from "./matchers.ts";
+ * import { match } from "@cxl-dcd/conformance/conformance";
  * const m = match({ return: { status: "$string", "...": "..." } }, { return: { status: "running", running: true } });
  * if (m !== undefined) throw new Error(m.path);
  * ```
@@ -274,7 +274,7 @@ function literal(
  *
  * @example
  * ```ts
- * import { matchUnordered } from "./matchers.ts";
+ * import { matchUnordered } from "@cxl-dcd/conformance/conformance";
  * if (matchUnordered(["$any", 1], [1, 2]) !== undefined) throw new Error();
  * ```
  */
@@ -371,7 +371,7 @@ export function settleMatched(
  *
  * @example
  * ```ts
- * import { formatMismatch, match } from "./matchers.ts";
+ * import { formatMismatch, match } from "@cxl-dcd/conformance/conformance";
  * const m = match({ a: 1 }, { a: 2 })!;
  * if (!formatMismatch(m, { a: 1 }, { a: 2 }).includes("$.a")) throw new Error();
  * ```
@@ -409,7 +409,7 @@ export function formatMismatch(
  *
  * @example
  * ```ts
- * import { unifiedDiff } from "./matchers.ts";
+ * import { unifiedDiff } from "@cxl-dcd/conformance/conformance";
  * const d = unifiedDiff(["a", "b"], ["a", "c"]);
  * if (!d.includes("- b") || !d.includes("+ c")) throw new Error(d.join("\n"));
  * ```

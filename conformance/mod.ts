@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { match, parseTranscript } from "./mod.ts";
+ * import { match, parseTranscript } from "@cxl-dcd/conformance/conformance";
  * const t = parseTranscript('# title: status\n-> {"execute": "query-status"}\n<- {"return": {"status": "$string", "...": "..."}}\n', "status.qmp");
  * const step = t.steps[1]!;
  * if (step.kind !== "expect") throw new Error("expected an expectation");

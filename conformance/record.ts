@@ -101,7 +101,7 @@ function isObject(v: QmpValue | undefined): v is QmpObject {
  *
  * @example
  * ```ts
- * import { maskObserved } from "./record.ts";
+ * import { maskObserved } from "@cxl-dcd/conformance/conformance";
  * const v = maskObserved({ event: "STOP", timestamp: { seconds: 1, microseconds: 2 } });
  * if ((v as Record<string, unknown>).timestamp !== "$timestamp") throw new Error();
  * ```
@@ -146,7 +146,7 @@ function isMatcherForm(e: QmpValue): boolean {
  *
  * @example
  * ```ts
- * import { mergeObserved } from "./record.ts";
+ * import { mergeObserved } from "@cxl-dcd/conformance/conformance";
  * const v = mergeObserved({ return: { a: "$number", b: 1 } }, { return: { a: 5, b: 2 } });
  * if (JSON.stringify(v) !== '{"return":{"a":"$number","b":2}}') throw new Error(JSON.stringify(v));
  * ```
@@ -245,7 +245,7 @@ function exchanges(steps: readonly Step[]): Exchange[] {
  *
  * @example
  * ```ts ignore
- * import { recordTranscript } from "./record.ts";
+ * import { recordTranscript } from "@cxl-dcd/conformance/conformance";
  * const r = await recordTranscript(transcript, qemuTarget);
  * await Deno.writeTextFile(path, r.text);
  * ```
@@ -530,7 +530,7 @@ export async function recordTranscript(
  *
  * @example
  * ```ts
- * import { formatRecordDiff } from "./record.ts";
+ * import { formatRecordDiff } from "@cxl-dcd/conformance/conformance";
  * const d = formatRecordDiff("x.qmp", ["<- 1"], [{ line: 1, count: 1, lines: ["<- 2"] }]);
  * if (!d.includes("-<- 1") || !d.includes("+<- 2")) throw new Error(d);
  * ```

@@ -23,7 +23,7 @@ export interface TargetContext extends SelectorContext {
  *
  * @example
  * ```ts
- * import { targetContext } from "./target_context.ts";
+ * import { targetContext } from "@cxl-dcd/conformance/conformance";
  * const ctx = targetContext({
  *   commands: new Set(), features: new Set(["dcd"]), profile: "qemu-11.1", hostSide: true,
  *   release: { major: 11, minor: 1 }, version: { major: 11, minor: 1, micro: 3, package: "" },

@@ -64,7 +64,7 @@ export interface CloseOptions {
  *
  * @example
  * ```ts
- * import { runInfoOf, withRunInfo } from "./target_types.ts";
+ * import { runInfoOf, withRunInfo } from "@cxl-dcd/conformance/conformance";
  * const e = withRunInfo(new Error("x"), { commandLine: "qemu -S", dir: "/tmp/d" });
  * if (runInfoOf(e)?.dir !== "/tmp/d" || runInfoOf(new Error()) !== undefined) throw new Error();
  * ```

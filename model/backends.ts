@@ -165,8 +165,8 @@ export class BackendStore implements BackendRegistry {
    *
    * @example
    * ```ts
-   * import { Backend, BackendStore } from "./backends.ts";
-   * import { parseUuid } from "./uuid.ts";
+   * import { Backend, BackendStore } from "@cxl-dcd/conformance/model";
+   * import { parseUuid } from "@cxl-dcd/conformance/model";
    * const s = new BackendStore();
    * const tag = parseUuid("5be13bce-ae34-4a77-b6c3-16df975fcf1a");
    * s.add(new Backend({ id: "tm0", qomType: "memory-backend-tagged", size: 1n << 30n, tagText: "x", tag }));

@@ -17,7 +17,7 @@ import type { QmpObject } from "./qmp_value.ts";
  * @example
  * ```ts
  * import { deviceProperties } from "./device_properties.ts";
- * import { QEMU_10_0, SEED } from "./profile.ts";
+ * import { QEMU_10_0, SEED } from "@cxl-dcd/conformance/model";
  * const has = (p: typeof SEED) =>
  *   deviceProperties("cxl-type3", p)?.some((e) => e["name"] === "dc-regions-total-size");
  * if (has(QEMU_10_0) || !has(SEED)) throw new Error();

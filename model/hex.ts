@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { toHex } from "./hex.ts";
+ * import { toHex } from "@cxl-dcd/conformance/qmp";
  * if (toHex(new Uint8Array([0, 255])) !== "00ff") throw new Error("wrong hex");
  * ```
  */
@@ -25,7 +25,7 @@ export function toHex(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { fromHex } from "./hex.ts";
+ * import { fromHex } from "@cxl-dcd/conformance/qmp";
  * if (fromHex("0x00 ff")[1] !== 255) throw new Error("wrong byte");
  * ```
  *

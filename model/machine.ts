@@ -472,7 +472,7 @@ class ModelMachine implements Machine {
  *
  * @example
  * ```ts
- * import { createMachine } from "./machine.ts";
+ * import { createMachine } from "@cxl-dcd/conformance/model";
  * const m = createMachine([
  *   "-machine", "q35,cxl=on,accel=tcg",
  *   "-m", "2G,maxmem=8G,slots=4",

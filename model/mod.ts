@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { createMachine, QEMU_10_0 } from "./mod.ts";
+ * import { createMachine, QEMU_10_0 } from "@cxl-dcd/conformance/model";
  * const m = createMachine([
  *   "-machine", "q35,cxl=on",
  *   "-m", "2G,maxmem=8G,slots=4",

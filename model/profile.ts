@@ -275,7 +275,7 @@ export const SEED_FEATURES: TaggedMemoryFeatures = {
  *
  * @example
  * ```ts
- * import { QEMU_11_1, withSeed } from "./profile.ts";
+ * import { QEMU_11_1, withSeed } from "@cxl-dcd/conformance/model";
  * const p = withSeed(QEMU_11_1);
  * if (p.name !== "qemu-11.1+seed" || !p.tagged.taggedBackends) throw new Error(p.name);
  * ```
@@ -334,7 +334,7 @@ export const DEFAULT_PROFILE: Profile = SEED;
  *
  * @example
  * ```ts
- * import { profileByName } from "./profile.ts";
+ * import { profileByName } from "@cxl-dcd/conformance/model";
  * const p = profileByName("qemu-10.0");
  * if (p.tagged.taggedBackends) throw new Error("stock QEMU has no tagged backends");
  * ```
@@ -377,7 +377,7 @@ export interface ProfileChoice {
  *
  * @example
  * ```ts
- * import { profileForVersion } from "./profile.ts";
+ * import { profileForVersion } from "@cxl-dcd/conformance/model";
  * const c = profileForVersion({ major: 10, minor: 1, micro: 50 }, { seed: true });
  * if (c.profile.name !== "seed") throw new Error(c.profile.name);
  * const d = profileForVersion({ major: 12, minor: 0, micro: 0 }, { seed: false });
@@ -429,7 +429,7 @@ export function profileForVersion(
  *
  * @example
  * ```ts
- * import { SEED, withDcd } from "./profile.ts";
+ * import { SEED, withDcd } from "@cxl-dcd/conformance/model";
  * const big = withDcd(SEED, { maxExtents: 200_000 });
  * if (big.dcd.maxExtents !== 200_000) throw new Error("not raised");
  * ```

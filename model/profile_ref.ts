@@ -16,8 +16,8 @@ export type ProfileRef = Profile | string;
  *
  * @example
  * ```ts
- * import { resolveProfile } from "./profile_ref.ts";
- * import { QEMU_10_0 } from "./profile.ts";
+ * import { resolveProfile } from "@cxl-dcd/conformance/model";
+ * import { QEMU_10_0 } from "@cxl-dcd/conformance/model";
  * if (resolveProfile("qemu-10.0") !== QEMU_10_0) throw new Error("by name");
  * if (resolveProfile(QEMU_10_0) !== QEMU_10_0) throw new Error("as given");
  * ```

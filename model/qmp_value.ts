@@ -50,7 +50,7 @@ export interface QmpEvent {
  *
  * @example
  * ```ts
- * import { qmpError } from "./qmp_value.ts";
+ * import { qmpError } from "@cxl-dcd/conformance/model";
  * const r = qmpError("GenericError", "region id is too large");
  * if (!("error" in r)) throw new Error("expected an error");
  * ```
@@ -64,7 +64,7 @@ export function qmpError(errorClass: string, desc: string): QmpResult {
  *
  * @example
  * ```ts
- * import { qmpReturn } from "./qmp_value.ts";
+ * import { qmpReturn } from "@cxl-dcd/conformance/model";
  * const r = qmpReturn({});
  * if (!("return" in r)) throw new Error("expected a return");
  * ```

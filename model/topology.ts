@@ -142,7 +142,7 @@ export interface Topology {
  *
  * @example
  * ```ts
- * import { fixedWindowBase } from "./topology.ts";
+ * import { fixedWindowBase } from "@cxl-dcd/conformance/model";
  * const G = 1n << 30n;
  * if (fixedWindowBase("q35", 2n * G, 8n * G, 4) !== 0x390000000n) throw new Error();
  * ```

@@ -20,7 +20,7 @@ export const NIL_UUID: Readonly<Uint8Array> = new Uint8Array(UUID_BYTES);
  *
  * @example
  * ```ts
- * import { isUuid } from "./uuid.ts";
+ * import { isUuid } from "@cxl-dcd/conformance/model";
  * if (!isUuid("6BE13BCE-ae34-4a77-b6c3-16df975fcf1a")) throw new Error("should be a UUID");
  * if (isUuid("not-a-uuid")) throw new Error("should not be a UUID");
  * ```
@@ -35,7 +35,7 @@ export function isUuid(text: string): boolean {
  *
  * @example
  * ```ts
- * import { tryParseUuid } from "./uuid.ts";
+ * import { tryParseUuid } from "@cxl-dcd/conformance/model";
  * const b = tryParseUuid("ca95afa7-f183-4018-8c2f-95268e101a2a");
  * if (b === undefined || b[0] !== 0xca || b[15] !== 0x2a) throw new Error("bad parse");
  * ```
@@ -55,7 +55,7 @@ export function tryParseUuid(text: string): Uint8Array | undefined {
  *
  * @example
  * ```ts
- * import { parseUuid, formatUuid } from "./uuid.ts";
+ * import { parseUuid, formatUuid } from "@cxl-dcd/conformance/model";
  * const text = formatUuid(parseUuid("6BE13BCE-AE34-4A77-B6C3-16DF975FCF1A"));
  * if (text !== "6be13bce-ae34-4a77-b6c3-16df975fcf1a") throw new Error(text);
  * ```
@@ -78,7 +78,7 @@ export function parseUuid(text: string): Uint8Array {
  *
  * @example
  * ```ts
- * import { formatUuid, NIL_UUID } from "./uuid.ts";
+ * import { formatUuid, NIL_UUID } from "@cxl-dcd/conformance/model";
  * if (formatUuid(NIL_UUID) !== "00000000-0000-0000-0000-000000000000") throw new Error("nil");
  * ```
  *
@@ -100,7 +100,7 @@ export function formatUuid(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { isNilUuid, NIL_UUID } from "./uuid.ts";
+ * import { isNilUuid, NIL_UUID } from "@cxl-dcd/conformance/model";
  * if (!isNilUuid(NIL_UUID)) throw new Error("nil is nil");
  * ```
  */
@@ -114,7 +114,7 @@ export function isNilUuid(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * import { parseUuid, uuidEquals } from "./uuid.ts";
+ * import { parseUuid, uuidEquals } from "@cxl-dcd/conformance/model";
  * const a = parseUuid("6be13bce-ae34-4a77-b6c3-16df975fcf1a");
  * if (!uuidEquals(a, parseUuid("6BE13BCE-AE34-4A77-B6C3-16DF975FCF1A"))) throw new Error("case");
  * ```

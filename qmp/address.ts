@@ -30,7 +30,7 @@ export type SocketAddressLike =
  *
  * @example
  * ```ts
- * import { parseSocketAddress } from "./address.ts";
+ * import { parseSocketAddress } from "@cxl-dcd/conformance/qmp";
  * const a = parseSocketAddress("unix:/tmp/q.sock,server=on,wait=off");
  * if (a.transport !== "unix" || a.path !== "/tmp/q.sock") throw new Error("bad parse");
  * const legacy = parseSocketAddress("tcp:127.0.0.1:4444,server,nowait");
@@ -96,7 +96,7 @@ export function isAbstract(a: SocketAddress): boolean {
  *
  * @example
  * ```ts
- * import { formatSocketAddress } from "./address.ts";
+ * import { formatSocketAddress } from "@cxl-dcd/conformance/qmp";
  * if (formatSocketAddress({ path: "/x" }) !== "unix:/x") throw new Error("unix:/x expected");
  * ```
  */

@@ -85,8 +85,8 @@ function abortedError(address: string, signal: AbortSignal): Error {
  *
  * @example
  * ```ts
- * import { QmpClient } from "./client.ts";
- * import { QmpServer } from "./server.ts";
+ * import { QmpClient } from "@cxl-dcd/conformance/qmp";
+ * import { QmpServer } from "@cxl-dcd/conformance/qmp";
  * import { FakeMachine } from "./testing/fake_machine.ts";
  * const server = await QmpServer.listen({ machine: new FakeMachine(), listen: ["tcp:127.0.0.1:0"] });
  * const c = await QmpClient.connect(server.addresses[0]!, { connectTimeoutMs: 5000 });

@@ -80,7 +80,7 @@ const REGISTRY = new WeakMap<Machine, DeviceHosts>();
  *
  * @example
  * ```ts ignore
- * import { DeviceHosts } from "./device_host.ts";
+ * import { DeviceHosts } from "@cxl-dcd/conformance/qmp";
  * machine.execute("cxl-add-dynamic-capacity", args);
  * DeviceHosts.of(machine).forDevice("cxl-vmem0").settle(); // accepted now
  * ```

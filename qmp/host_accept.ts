@@ -136,7 +136,7 @@ export function* acceptSteps(
  *
  * @example
  * ```ts ignore
- * import { acceptAll } from "./host_accept.ts";
+ * import { acceptAll } from "@cxl-dcd/conformance/qmp";
  * const actions = await acceptAll(machine.host("cxl-vmem0"));
  * ```
  *
@@ -160,7 +160,7 @@ export async function acceptAll(host: HostInterface, maxRounds?: number): Promis
  *
  * @example
  * ```ts ignore
- * import { acceptAllSync } from "./host_accept.ts";
+ * import { acceptAllSync } from "@cxl-dcd/conformance/qmp";
  * const actions = acceptAllSync((op, p) => machine.mailboxSync("cxl-vmem0", op, p));
  * ```
  *

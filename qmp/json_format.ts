@@ -43,7 +43,7 @@ export interface FormatOptions {
  *
  * @example
  * ```ts
- * import { formatJson } from "./json_format.ts";
+ * import { formatJson } from "@cxl-dcd/conformance/qmp";
  * const text = formatJson({ return: {}, id: 1 });
  * if (text !== '{"return": {}, "id": 1}') throw new Error(text);
  * ```
@@ -61,7 +61,7 @@ export function formatJson(value: QmpValue, options?: FormatOptions): string {
  *
  * @example
  * ```ts
- * import { formatJson, toQdictOrder } from "./json_format.ts";
+ * import { formatJson, toQdictOrder } from "@cxl-dcd/conformance/qmp";
  * // micro and minor share a bucket: QEMU lists the later-inserted one first.
  * const text = formatJson(toQdictOrder({ micro: 1, minor: 2 }));
  * if (text !== '{"minor": 2, "micro": 1}') throw new Error(text);
@@ -110,7 +110,7 @@ function write(v: QmpValue, ordered: boolean, out: string[]): void {
  *
  * @example
  * ```ts
- * import { formatNumber } from "./json_format.ts";
+ * import { formatNumber } from "@cxl-dcd/conformance/qmp";
  * if (formatNumber(0.1) !== "0.10000000000000001") throw new Error("%.17g expected");
  * ```
  */
@@ -145,7 +145,7 @@ const hex4 = (n: number): string => n.toString(16).toUpperCase().padStart(4, "0"
  *
  * @example
  * ```ts
- * import { quoteString } from "./json_format.ts";
+ * import { quoteString } from "@cxl-dcd/conformance/qmp";
  * if (quoteString("é/\x7f") !== '"\\u00E9/\\u007F"') throw new Error("QEMU escapes non-ASCII");
  * ```
  */

@@ -204,7 +204,7 @@ const ASCII = new TextDecoder("latin1");
  *
  * @example
  * ```ts
- * import { JsonStreamParser, type JsonStreamItem } from "./json_stream.ts";
+ * import { JsonStreamParser, type JsonStreamItem } from "@cxl-dcd/conformance/qmp";
  * const items: JsonStreamItem[] = [];
  * const p = new JsonStreamParser((item) => items.push(item));
  * p.feed('{"execute": query-status}\n');
@@ -1044,7 +1044,7 @@ function decodeString(b: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { parseJson } from "./json_stream.ts";
+ * import { parseJson } from "@cxl-dcd/conformance/qmp";
  * const v = parseJson('{"n": 18446744073709551615}');
  * if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("object expected");
  * if (v.n !== 18446744073709551615n) throw new Error("u64 must stay exact");

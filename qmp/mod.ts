@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { formatJson, parseJson } from "./mod.ts";
+ * import { formatJson, parseJson } from "@cxl-dcd/conformance/qmp";
  * const v = parseJson('{"return": {}, "id": 18446744073709551615}');
  * if (formatJson(v) !== '{"return": {}, "id": 18446744073709551615}') throw new Error("round trip");
  * ```

@@ -16,7 +16,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import { qdictBucket } from "./qemu_order.ts";
+ * import { qdictBucket } from "@cxl-dcd/conformance/qmp";
  * if (!(qdictBucket("return") < qdictBucket("id"))) throw new Error("return comes first");
  * ```
  */
@@ -50,7 +50,7 @@ function modifiedUtf8(s: string): Uint8Array {
  *
  * @example
  * ```ts
- * import { qdictOrder } from "./qemu_order.ts";
+ * import { qdictOrder } from "@cxl-dcd/conformance/qmp";
  * const keys = qdictOrder(["running", "status"]);
  * if (keys.join() !== "status,running") throw new Error(keys.join());
  * ```
@@ -69,7 +69,7 @@ export function qdictOrder(keys: readonly string[]): string[] {
  *
  * @example
  * ```ts
- * import { bucketOrder } from "./qemu_order.ts";
+ * import { bucketOrder } from "@cxl-dcd/conformance/qmp";
  * // micro and minor share a bucket: their given order is kept.
  * if (bucketOrder(["major", "micro", "minor"]).join() !== "micro,minor,major") throw new Error();
  * ```

@@ -170,8 +170,8 @@ const osError = (e: unknown): string =>
  *
  * @example
  * ```ts ignore
- * import { connectOut } from "./server.ts";
- * import { parseSocketAddress } from "./address.ts";
+ * import { connectOut } from "@cxl-dcd/conformance/qmp";
+ * import { parseSocketAddress } from "@cxl-dcd/conformance/qmp";
  * const conn = await connectOut(parseSocketAddress("unix:/tmp/fm.sock"));
  * ```
  *
@@ -226,8 +226,8 @@ async function refuse(conn: Deno.Conn, limit: number): Promise<void> {
  *
  * @example
  * ```ts
- * import { QmpClient } from "./client.ts";
- * import { QmpServer } from "./server.ts";
+ * import { QmpClient } from "@cxl-dcd/conformance/qmp";
+ * import { QmpServer } from "@cxl-dcd/conformance/qmp";
  * import { FakeMachine } from "./testing/fake_machine.ts";
  * const dir = await Deno.makeTempDir();
  * const server = await QmpServer.listen({

@@ -72,7 +72,7 @@ function isObject(v: QmpValue | undefined): v is QmpObject {
  *
  * @example
  * ```ts
- * import { QmpSession } from "./session.ts";
+ * import { QmpSession } from "@cxl-dcd/conformance/qmp";
  * import { FakeMachine } from "./testing/fake_machine.ts";
  * const lines: string[] = [];
  * const s = new QmpSession(new FakeMachine(), (line) => lines.push(line));

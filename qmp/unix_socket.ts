@@ -44,7 +44,7 @@ export type SocketProbe = "live" | "stale";
  *
  * @example
  * ```ts ignore
- * import { probeUnixSocket } from "./unix_socket.ts";
+ * import { probeUnixSocket } from "@cxl-dcd/conformance/qmp";
  * if (await probeUnixSocket("/tmp/qmp.sock") === "stale") await Deno.remove("/tmp/qmp.sock");
  * ```
  *
@@ -95,7 +95,7 @@ export function abstractNameError(name: string): string | undefined {
  *
  * @example
  * ```ts
- * import { abstractSocketPath } from "./unix_socket.ts";
+ * import { abstractSocketPath } from "@cxl-dcd/conformance/qmp";
  * if (abstractSocketPath("fm", true) !== "\0fm") throw new Error("tight: NUL and name");
  * if (abstractSocketPath("fm", false).length !== 108) throw new Error("padded to sun_path");
  * ```

@@ -7,7 +7,7 @@
  */
 
 /** The repository this module is in. */
-const CHECKOUT = new URL("..", import.meta.url);
+export const CHECKOUT: URL = new URL("..", import.meta.url);
 
 /** The package's entry points: deno.json's `exports`, by public name. */
 export async function entryPoints(): Promise<Record<string, string>> {
@@ -154,4 +154,24 @@ export function hiddenDefaults(c: Callable): string[] {
   return c.params.filter((p) => p.kind === "assign").map((p) =>
     p.left?.name ?? p.left?.kind ?? "?"
   );
+}
+
+/**
+ * Where each exported name of each module is declared: `module URL#name` to
+ * the `file:line` of its declarations (a re-export by name counts as the
+ * declaration it points at), so two paths that export one thing agree.
+ */
+export function declarations(symbols: readonly DocSymbol[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const s of symbols) {
+    const key = `${s.module}#${s.name}`;
+    const at = out.get(key) ?? new Set<string>();
+    for (const d of s.declarations) {
+      at.add(
+        where(d.kind === "reference" && d.def.target !== undefined ? d.def.target : d.location),
+      );
+    }
+    out.set(key, at);
+  }
+  return out;
 }

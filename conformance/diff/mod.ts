@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { activeExclusions, modelPairForTest, parseTopologies, runDiff } from "./mod.ts";
- * import { QEMU_10_0, QEMU_11_1 } from "../../model/profile.ts";
+ * import { QEMU_10_0, QEMU_11_1 } from "@cxl-dcd/conformance";
  * const report = await runDiff(modelPairForTest(QEMU_10_0, QEMU_11_1), {
  *   programs: 5, seed: 1, steps: 8, topologies: parseTopologies("one-region"),
  *   exclusions: activeExclusions([]),

@@ -17,7 +17,7 @@ function maxOf(bytes: number): bigint {
  *
  * @example
  * ```ts
- * import { readUint } from "./bytes.ts";
+ * import { readUint } from "@cxl-dcd/conformance/conformance";
  * if (readUint(new Uint8Array([0x34, 0x12]), 0, 2) !== 0x1234n) throw new Error();
  * ```
  */
@@ -39,7 +39,7 @@ export function readUint(bytes: Uint8Array, offset: number, size: number): bigin
  *
  * @example
  * ```ts
- * import { readNumber } from "./bytes.ts";
+ * import { readNumber } from "@cxl-dcd/conformance/conformance";
  * if (readNumber(new Uint8Array([1, 0, 0, 0]), 0, 4) !== 1) throw new Error();
  * ```
  */
@@ -53,7 +53,7 @@ export function readNumber(bytes: Uint8Array, offset: number, size: number): num
  *
  * @example
  * ```ts
- * import { writeUint } from "./bytes.ts";
+ * import { writeUint } from "@cxl-dcd/conformance/conformance";
  * const b = new Uint8Array(2);
  * writeUint(b, 0, 2, 0x1234);
  * if (b[0] !== 0x34 || b[1] !== 0x12) throw new Error();
@@ -90,7 +90,7 @@ export { fromHex, toHex } from "../../model/hex.ts";
  *
  * @example
  * ```ts
- * import { uuidText } from "./bytes.ts";
+ * import { uuidText } from "@cxl-dcd/conformance/conformance";
  * if (uuidText(new Uint8Array(16)) !== "00000000-0000-0000-0000-000000000000") throw new Error();
  * ```
  */
@@ -108,7 +108,7 @@ export function uuidText(bytes: Uint8Array, offset?: number): string {
  *
  * @example
  * ```ts
- * import { uuidBytes } from "./bytes.ts";
+ * import { uuidBytes } from "@cxl-dcd/conformance/conformance";
  * if (uuidBytes("ca95afa7-f183-4018-8c2f-95268e101a2a")[0] !== 0xca) throw new Error();
  * ```
  */
@@ -126,7 +126,7 @@ export function uuidBytes(text: string): Uint8Array {
  *
  * @example
  * ```ts
- * import { jsonInt } from "./bytes.ts";
+ * import { jsonInt } from "@cxl-dcd/conformance/conformance";
  * if (jsonInt(5n) !== 5) throw new Error();
  * ```
  */

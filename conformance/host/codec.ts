@@ -120,7 +120,7 @@ export interface HostCommand {
  *
  * @example
  * ```ts
- * import { toFields } from "./codec.ts";
+ * import { toFields } from "@cxl-dcd/conformance/conformance";
  * const f = toFields({ regionId: 1, dpa: 4n }) as Record<string, unknown>;
  * if (f["region-id"] !== 1 || f["dpa"] !== 4) throw new Error();
  * ```
@@ -673,7 +673,7 @@ function lookup(name: string): HostCommand {
  *
  * @example
  * ```ts
- * import { encodeHostRequest } from "./codec.ts";
+ * import { encodeHostRequest } from "@cxl-dcd/conformance/conformance";
  * const r = encodeHostRequest("get-dc-config", { "region-count": 1, "payload-length": 1 });
  * if (r.opcode !== 0x4800 || r.payload.length !== 1) throw new Error();
  * ```
@@ -708,7 +708,7 @@ export interface HostResult {
  *
  * @example
  * ```ts
- * import { decodeHostReply } from "./codec.ts";
+ * import { decodeHostReply } from "@cxl-dcd/conformance/conformance";
  * const r = decodeHostReply("get-timestamp", { rc: 0, payload: new Uint8Array(8) });
  * if (r.rc !== "SUCCESS" || r.output["timestamp"] !== 0) throw new Error();
  * ```

@@ -75,7 +75,7 @@ function logId(log: number | string): number {
  *
  * @example
  * ```ts
- * import { readDcConfig } from "./helpers.ts";
+ * import { readDcConfig } from "@cxl-dcd/conformance/conformance";
  * // A device with one region answering Get DC Config.
  * const payload = new Uint8Array(8 + 0x28 + 16);
  * payload[0] = 1;
@@ -106,7 +106,7 @@ export async function readDcConfig(host: HostInterface): Promise<DcConfig> {
  *
  * @example
  * ```ts
- * import { listAllExtents } from "./helpers.ts";
+ * import { listAllExtents } from "@cxl-dcd/conformance/conformance";
  * // A device with no accepted extent: returned 0, total 0.
  * const host = { mailbox: () => Promise.resolve({ rc: 0, payload: new Uint8Array(16) }) };
  * if ((await listAllExtents(host)).length !== 0) throw new Error("expected no extent");
@@ -134,7 +134,7 @@ export async function listAllExtents(host: HostInterface, chunk?: number): Promi
  *
  * @example
  * ```ts
- * import { readEvents } from "./helpers.ts";
+ * import { readEvents } from "@cxl-dcd/conformance/conformance";
  * // An empty log: a bare 0x20-byte header.
  * const host = { mailbox: () => Promise.resolve({ rc: 0, payload: new Uint8Array(0x20) }) };
  * const page = await readEvents(host, "dynamic-capacity");
@@ -160,7 +160,7 @@ export async function readEvents(
  *
  * @example
  * ```ts
- * import { clearEvents } from "./helpers.ts";
+ * import { clearEvents } from "@cxl-dcd/conformance/conformance";
  * const sent: Uint8Array[] = [];
  * const host = {
  *   mailbox: (_opcode: number, payload: Uint8Array) => {
@@ -192,7 +192,7 @@ export async function clearEvents(
  *
  * @example
  * ```ts
- * import { drainDcEvents } from "./helpers.ts";
+ * import { drainDcEvents } from "@cxl-dcd/conformance/conformance";
  * const host = { mailbox: () => Promise.resolve({ rc: 0, payload: new Uint8Array(0x20) }) };
  * if ((await drainDcEvents(host)).length !== 0) throw new Error("expected an empty log");
  * ```
@@ -232,7 +232,7 @@ export interface AcceptOptions {
  *
  * @example
  * ```ts ignore
- * import { acceptOffer } from "./helpers.ts";
+ * import { acceptOffer } from "@cxl-dcd/conformance/conformance";
  * declare const host: import("../../model/host_interface.ts").HostInterface;
  * await acceptOffer(host, { select: (o) => o.slice(0, 1) });
  * ```
@@ -264,7 +264,7 @@ export async function acceptOffer(
  *
  * @example
  * ```ts
- * import { respond } from "./helpers.ts";
+ * import { respond } from "@cxl-dcd/conformance/conformance";
  * const host = { mailbox: () => Promise.resolve({ rc: 0, payload: new Uint8Array(0) }) };
  * await respond(host, [{ dpa: 0n, len: 64n << 20n }]);
  * ```
@@ -279,7 +279,7 @@ export async function respond(host: HostInterface, ranges: readonly DpaRange[]):
  *
  * @example
  * ```ts
- * import { release } from "./helpers.ts";
+ * import { release } from "@cxl-dcd/conformance/conformance";
  * const host = { mailbox: () => Promise.resolve({ rc: 0, payload: new Uint8Array(0) }) };
  * await release(host, [{ dpa: 16n << 20n, len: 16n << 20n }]);
  * ```

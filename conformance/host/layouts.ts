@@ -71,7 +71,7 @@ function trailing(payload: Uint8Array, used: number): { trailingHex?: string } {
  *
  * @example
  * ```ts
- * import { encodeGetDcConfig } from "./layouts.ts";
+ * import { encodeGetDcConfig } from "@cxl-dcd/conformance/conformance";
  * if (encodeGetDcConfig(8, 0).length !== 2) throw new Error();
  * ```
  */
@@ -87,7 +87,7 @@ export function encodeGetDcConfig(regionCount: number, startRegion: number): Uin
  *
  * @example
  * ```ts
- * import { encodeGetDcExtentList } from "./layouts.ts";
+ * import { encodeGetDcExtentList } from "@cxl-dcd/conformance/conformance";
  * if (encodeGetDcExtentList(50, 0).length !== 8) throw new Error();
  * ```
  */
@@ -121,7 +121,7 @@ export interface ListInputOptions {
  *
  * @example
  * ```ts
- * import { encodeExtentResponse } from "./layouts.ts";
+ * import { encodeExtentResponse } from "@cxl-dcd/conformance/conformance";
  * const p = encodeExtentResponse([{ dpa: 0n, len: 0x200000n }]);
  * if (p.length !== 32) throw new Error();
  * ```
@@ -147,7 +147,7 @@ export function encodeExtentResponse(
  *
  * @example
  * ```ts
- * import { encodeGetEventRecords } from "./layouts.ts";
+ * import { encodeGetEventRecords } from "@cxl-dcd/conformance/conformance";
  * if (encodeGetEventRecords(4)[0] !== 4) throw new Error();
  * ```
  */
@@ -163,7 +163,7 @@ export function encodeGetEventRecords(log: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeClearEventRecords } from "./layouts.ts";
+ * import { encodeClearEventRecords } from "@cxl-dcd/conformance/conformance";
  * if (encodeClearEventRecords(4, [1, 2]).length !== 10) throw new Error();
  * ```
  */
@@ -201,7 +201,7 @@ export interface InterruptPolicy {
  *
  * @example
  * ```ts
- * import { encodeSetInterruptPolicy } from "./layouts.ts";
+ * import { encodeSetInterruptPolicy } from "@cxl-dcd/conformance/conformance";
  * const p = encodeSetInterruptPolicy({ informational: 1, warning: 0, failure: 0, fatal: 0, dynamicCapacity: 1 });
  * if (p.length !== 5 || p[4] !== 1) throw new Error();
  * ```
@@ -222,7 +222,7 @@ export function encodeSetInterruptPolicy(policy: InterruptPolicy): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeSetTimestamp } from "./layouts.ts";
+ * import { encodeSetTimestamp } from "@cxl-dcd/conformance/conformance";
  * if (encodeSetTimestamp(1n).length !== 8) throw new Error();
  * ```
  */
@@ -275,7 +275,7 @@ export interface Identify {
  *
  * @example
  * ```ts
- * import { decodeIdentify } from "./layouts.ts";
+ * import { decodeIdentify } from "@cxl-dcd/conformance/conformance";
  * const id = decodeIdentify(new Uint8Array(0x45));
  * if (id.dynamicCapacityEventLogSize !== 0) throw new Error();
  * ```
@@ -365,7 +365,7 @@ export interface EventRecord {
  *
  * @example
  * ```ts
- * import { decodeEventRecord } from "./layouts.ts";
+ * import { decodeEventRecord } from "@cxl-dcd/conformance/conformance";
  * const r = decodeEventRecord(new Uint8Array(0x80), 0);
  * if (r.dataHex === undefined) throw new Error("a zero UUID is not a DC record");
  * ```
@@ -424,7 +424,7 @@ export interface EventRecordsPage {
  *
  * @example
  * ```ts
- * import { decodeEventRecords } from "./layouts.ts";
+ * import { decodeEventRecords } from "@cxl-dcd/conformance/conformance";
  * if (decodeEventRecords(new Uint8Array(0x20)).recordCount !== 0) throw new Error();
  * ```
  */
@@ -455,7 +455,7 @@ export function decodeEventRecords(payload: Uint8Array): EventRecordsPage {
  *
  * @example
  * ```ts
- * import { decodeInterruptPolicy } from "./layouts.ts";
+ * import { decodeInterruptPolicy } from "@cxl-dcd/conformance/conformance";
  * if (decodeInterruptPolicy(new Uint8Array([1, 0, 0, 0, 1])).dynamicCapacity !== 1) throw new Error();
  * ```
  */
@@ -479,7 +479,7 @@ export function decodeInterruptPolicy(payload: Uint8Array): InterruptPolicy & {
  *
  * @example
  * ```ts
- * import { decodeTimestamp } from "./layouts.ts";
+ * import { decodeTimestamp } from "@cxl-dcd/conformance/conformance";
  * if (decodeTimestamp(new Uint8Array(8)).timestamp !== 0n) throw new Error();
  * ```
  */
@@ -531,7 +531,7 @@ export interface DcConfig {
  *
  * @example
  * ```ts
- * import { decodeDcConfig } from "./layouts.ts";
+ * import { decodeDcConfig } from "@cxl-dcd/conformance/conformance";
  * if (decodeDcConfig(new Uint8Array(24)).regions.length !== 0) throw new Error();
  * ```
  */
@@ -583,7 +583,7 @@ export interface DcExtentList {
  *
  * @example
  * ```ts
- * import { decodeDcExtentList } from "./layouts.ts";
+ * import { decodeDcExtentList } from "@cxl-dcd/conformance/conformance";
  * if (decodeDcExtentList(new Uint8Array(16)).returned !== 0) throw new Error();
  * ```
  */

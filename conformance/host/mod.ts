@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { decodeHostReply, encodeHostRequest } from "./mod.ts";
+ * import { decodeHostReply, encodeHostRequest } from "@cxl-dcd/conformance/conformance";
  * const req = encodeHostRequest("get-dc-extent-list", { count: 10 });
  * const reply = decodeHostReply("get-dc-extent-list", { rc: 0, payload: new Uint8Array(16) });
  * if (req.opcode !== 0x4801 || reply.output["returned"] !== 0) throw new Error();

@@ -38,7 +38,7 @@ export const EXAMPLE_DEVICE = "cxl-vmem0";
  * @example
  * ```ts
  * import { exampleLine } from "./reference.ts";
- * import { HOST_COMMANDS } from "./codec.ts";
+ * import { HOST_COMMANDS } from "@cxl-dcd/conformance/conformance";
  * const line = exampleLine(HOST_COMMANDS["get-event-records"]!);
  * if (line !== '=> cxl-vmem0 get-event-records {"log": "dynamic-capacity"}') throw new Error(line);
  * ```

@@ -17,7 +17,7 @@ const NAMES: ReadonlyMap<number, string> = new Map(
  *
  * @example
  * ```ts
- * import { returnCodeName } from "./return_codes.ts";
+ * import { returnCodeName } from "@cxl-dcd/conformance/conformance";
  * if (returnCodeName(0x0f) !== "INVALID_PA") throw new Error();
  * if (returnCodeName(0x1f) !== "0x1f") throw new Error();
  * ```
@@ -31,7 +31,7 @@ export function returnCodeName(rc: number): string {
  *
  * @example
  * ```ts
- * import { parseReturnCode } from "./return_codes.ts";
+ * import { parseReturnCode } from "@cxl-dcd/conformance/conformance";
  * if (parseReturnCode("0x16") !== parseReturnCode("INVALID_PAYLOAD_LENGTH")) throw new Error();
  * ```
  */

@@ -22,7 +22,7 @@ export interface QemuSockets {
  *
  * @example
  * ```ts
- * import { qemuBinary } from "./args.ts";
+ * import { qemuBinary } from "@cxl-dcd/conformance/conformance";
  * if (qemuBinary("/opt/qemu") !== "/opt/qemu") throw new Error();
  * ```
  */
@@ -62,7 +62,7 @@ function optionName(arg: string): string {
  *
  * @example
  * ```ts
- * import { buildQemuArgs } from "./args.ts";
+ * import { buildQemuArgs } from "@cxl-dcd/conformance/conformance";
  * const args = buildQemuArgs(["-M", "q35"], { qmp: "/d/q", control: "/d/c", qtest: "/d/t" });
  * if (!args.includes("tcg")) throw new Error();
  * ```

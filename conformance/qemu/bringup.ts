@@ -52,7 +52,7 @@ export const HALT_FIRMWARE_SIZE = 256 * 1024;
  *
  * @example
  * ```ts
- * import { haltFirmwareImage } from "./bringup.ts";
+ * import { haltFirmwareImage } from "@cxl-dcd/conformance/conformance";
  * const image = haltFirmwareImage();
  * if (image.length !== 256 * 1024 || image[image.length - 16] !== 0xfa) throw new Error();
  * ```
@@ -77,7 +77,7 @@ function optionName(arg: string): string {
  *
  * @example
  * ```ts
- * import { firmwareNeed } from "./bringup.ts";
+ * import { firmwareNeed } from "@cxl-dcd/conformance/conformance";
  * if (firmwareNeed(["-machine", "q35"]) !== undefined) throw new Error();
  * if (firmwareNeed(["-S"]) === undefined) throw new Error();
  * ```
@@ -152,7 +152,7 @@ interface Item {
  *
  * @example
  * ```ts
- * import { planResources } from "./bringup.ts";
+ * import { planResources } from "@cxl-dcd/conformance/conformance";
  * const plan = planResources([0], [
  *   { bus: 0, device: 2, function: 0, bridge: false, bars: [{ index: 0, is64: true, size: 0x10000n }] },
  * ]);

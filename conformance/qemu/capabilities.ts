@@ -64,7 +64,7 @@ function str(v: QmpValue | undefined): string | undefined {
  *
  * @example
  * ```ts
- * import { schemaFacts } from "./capabilities.ts";
+ * import { schemaFacts } from "@cxl-dcd/conformance/conformance";
  * const facts = schemaFacts([
  *   { name: "object-add", "meta-type": "command", "arg-type": "1", "ret-type": "0" },
  *   { name: "1", "meta-type": "object", members: [{ name: "qom-type", type: "2" }] },
@@ -142,7 +142,7 @@ export function versionOf(
  *
  * @example
  * ```ts
- * import { detectCapabilities } from "./capabilities.ts";
+ * import { detectCapabilities } from "@cxl-dcd/conformance/conformance";
  * const caps = detectCapabilities({
  *   version: { qemu: { major: 10, minor: 0, micro: 2 }, package: "" },
  *   schema: [{ name: "cxl-add-dynamic-capacity", "meta-type": "command" },

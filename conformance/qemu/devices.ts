@@ -39,7 +39,7 @@ function isObject(v: QmpValue | undefined): v is QmpObject {
  *
  * @example
  * ```ts
- * import { pciTopology } from "./devices.ts";
+ * import { pciTopology } from "@cxl-dcd/conformance/conformance";
  * const t = pciTopology([{ bus: 23, devices: [{ bus: 24, slot: 0, function: 0, qdev_id: "m" }] }]);
  * if (t.ids.get("18:00.0") !== "m" || t.rootBuses[0] !== 23) throw new Error();
  * ```

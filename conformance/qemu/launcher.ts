@@ -240,7 +240,7 @@ export class QemuInstance implements TargetInstance {
  *
  * @example
  * ```ts ignore
- * import { launchQemu } from "./launcher.ts";
+ * import { launchQemu } from "@cxl-dcd/conformance/conformance";
  * const q = await launchQemu(["-machine", "q35"]);
  * console.log(q.qmp.greeting);
  * await q.close();

@@ -44,7 +44,7 @@ export interface QtestMailboxOptions {
  *
  * @example
  * ```ts ignore
- * import { QtestMailbox } from "./mailbox.ts";
+ * import { QtestMailbox } from "@cxl-dcd/conformance/conformance";
  * declare const qt: import("./qtest.ts").QtestClient;
  * const mbox = new QtestMailbox(qt, 0xfe610088n);
  * const { rc, payload } = await mbox.mailbox(0x4800, new Uint8Array([8, 0]));

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { buildQemuArgs } from "./mod.ts";
+ * import { buildQemuArgs } from "@cxl-dcd/conformance/conformance";
  * const args = buildQemuArgs(["-machine", "q35,cxl=on"], {
  *   qmp: "/tmp/d/qmp.sock",
  *   control: "/tmp/d/control.sock",

@@ -318,7 +318,7 @@ export function isDescriptorExhaustion(e: unknown): boolean {
  *
  * @example
  * ```ts
- * import { shellQuote } from "./process.ts";
+ * import { shellQuote } from "@cxl-dcd/conformance/conformance";
  * const line = shellQuote(["qemu", "-object", "memory-backend-ram,id=m,size=1G", "it's"]);
  * if (line !== "qemu -object memory-backend-ram,id=m,size=1G 'it'\\''s'") throw new Error(line);
  * ```

@@ -68,7 +68,7 @@ export class QtestClient {
    *
    * @example
    * ```ts ignore
-   * import { QtestClient } from "./qtest.ts";
+   * import { QtestClient } from "@cxl-dcd/conformance/conformance";
    * const qt = await QtestClient.connect("/tmp/q/qtest.sock");
    * console.log((await qt.readl(0xb0000000)).toString(16)); // 29c08086 on q35
    * await qt.close();

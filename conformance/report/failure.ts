@@ -12,7 +12,7 @@ import type { FixtureResult } from "../runner.ts";
  *
  * @example
  * ```ts
- * import { formatFailure } from "./failure.ts";
+ * import { formatFailure } from "@cxl-dcd/conformance/conformance";
  * const text = formatFailure({ fixture: "a.qmp", title: "t", target: "m", profile: "seed", outcome: "failed", durationMs: 1, failure: { file: "a.qmp", line: 3, message: "boom" } });
  * if (!text.startsWith("a.qmp:3: boom")) throw new Error(text);
  * ```

@@ -12,7 +12,7 @@ import type { SuiteResult } from "../runner.ts";
  *
  * @example
  * ```ts
- * import { formatJsonReport } from "./json.ts";
+ * import { formatJsonReport } from "@cxl-dcd/conformance/conformance";
  * const v = JSON.parse(formatJsonReport({ ok: true, results: [], summaries: [] }));
  * if (v.ok !== true) throw new Error();
  * ```

@@ -16,7 +16,7 @@ import { formatFailure } from "./failure.ts";
  *
  * @example
  * ```ts
- * import { escapeXml } from "./junit.ts";
+ * import { escapeXml } from "@cxl-dcd/conformance/conformance";
  * if (escapeXml(`<a b="c">&'`) !== "&lt;a b=&quot;c&quot;&gt;&amp;&apos;") throw new Error();
  * ```
  */
@@ -69,7 +69,7 @@ function testcase(r: FixtureResult): string {
  *
  * @example
  * ```ts
- * import { formatJunit } from "./junit.ts";
+ * import { formatJunit } from "@cxl-dcd/conformance/conformance";
  * const xml = formatJunit({ ok: true, results: [], summaries: [] });
  * if (!xml.includes("<testsuites")) throw new Error(xml);
  * ```

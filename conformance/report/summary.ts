@@ -13,7 +13,7 @@ import type { SuiteResult } from "../runner.ts";
  *
  * @example
  * ```ts
- * import { formatSummaryTable } from "./summary.ts";
+ * import { formatSummaryTable } from "@cxl-dcd/conformance/conformance";
  * const text = formatSummaryTable({ ok: true, results: [], summaries: [{ target: "model[seed]", profile: "seed", passed: 3, failed: 0, expectedFailures: 0, unexpectedPasses: 0, skipped: 0, skipReasons: {}, durationMs: 5 }] });
  * if (!text.includes("model[seed]")) throw new Error(text);
  * ```

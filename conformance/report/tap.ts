@@ -66,7 +66,7 @@ function point(n: number, r: FixtureResult): string[] {
  *
  * @example
  * ```ts
- * import { formatTap } from "./tap.ts";
+ * import { formatTap } from "@cxl-dcd/conformance/conformance";
  * const tap = formatTap({ ok: true, summaries: [], results: [{ fixture: "a.qmp", title: "a", target: "model[seed]", profile: "seed", outcome: "passed", durationMs: 1 }] });
  * if (!tap.includes("ok 1 - model[seed] a.qmp")) throw new Error(tap);
  * ```

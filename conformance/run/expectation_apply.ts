@@ -17,7 +17,7 @@ import type { FixtureResult } from "./types.ts";
  *
  * @example
  * ```ts
- * import { applyExpectation, type FixtureResult } from "./expectation_apply.ts";
+ * import { applyExpectation, type FixtureResult } from "@cxl-dcd/conformance/conformance";
  * const failed: FixtureResult = {
  *   fixture: "a.qmp", title: "a", target: "qemu[qemu-10.0]", profile: "qemu-10.0",
  *   outcome: "failed", durationMs: 1, failure: { file: "a.qmp", line: 1, message: "boom" },

@@ -98,7 +98,7 @@ function who(target: Target): string {
  *
  * @example
  * ```ts ignore
- * import { runFixture } from "./fixture_run.ts";
+ * import { runFixture } from "@cxl-dcd/conformance/conformance";
  * const r = await runFixture(fixture, target, "model[seed]");
  * console.log(r.outcome);
  * ```

@@ -61,7 +61,7 @@ function notRun(fx: FixtureFile, label: string, reason: string): FixtureResult {
  *
  * @example
  * ```ts ignore
- * import { runSuite } from "./scheduling.ts";
+ * import { runSuite } from "@cxl-dcd/conformance/conformance";
  * const suite = await runSuite(fixtures, [{ target }]);
  * if (!suite.ok) Deno.exitCode = 1;
  * ```

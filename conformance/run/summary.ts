@@ -61,7 +61,7 @@ export function formatVersion(v: TargetCapabilities["version"]): string {
  *
  * @example
  * ```ts
- * import { describeTarget } from "./summary.ts";
+ * import { describeTarget } from "@cxl-dcd/conformance/conformance";
  * const line = describeTarget({
  *   label: "qemu[seed]",
  *   capabilities: {

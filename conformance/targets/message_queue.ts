@@ -18,7 +18,7 @@ interface Waiter {
  *
  * @example
  * ```ts
- * import { MessageQueue } from "./message_queue.ts";
+ * import { MessageQueue } from "@cxl-dcd/conformance/conformance";
  * const q = new MessageQueue();
  * q.push({ return: {} });
  * const m = await q.receive(100);

@@ -38,8 +38,8 @@ export interface CreateTargetOptions {
  *
  * @example
  * ```ts ignore
- * import { createTargets } from "./mod.ts";
- * import { PROFILES } from "../../model/profile.ts";
+ * import { createTargets } from "@cxl-dcd/conformance/conformance";
+ * import { PROFILES } from "@cxl-dcd/conformance";
  * const targets = await createTargets("model", { profiles: Object.values(PROFILES) });
  * ```
  *

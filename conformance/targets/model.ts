@@ -52,8 +52,8 @@ function isObject(v: QmpValue): v is QmpObject {
  *
  * @example
  * ```ts ignore
- * import { modelTarget } from "./model.ts";
- * import { QEMU_10_0 } from "../../model/profile.ts";
+ * import { modelTarget } from "@cxl-dcd/conformance/conformance";
+ * import { QEMU_10_0 } from "@cxl-dcd/conformance";
  * const target = modelTarget({ profile: QEMU_10_0 });
  * ```
  */

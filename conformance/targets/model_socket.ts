@@ -104,7 +104,7 @@ export function extensionHost(client: QmpClient, device: string): HostInterface 
  *
  * @example
  * ```ts ignore
- * import { modelSocketTarget } from "./model_socket.ts";
+ * import { modelSocketTarget } from "@cxl-dcd/conformance/conformance";
  * const target = modelSocketTarget();
  * const instance = await target.start(["-M", "q35,cxl=on"]);
  * await instance.close();

@@ -45,7 +45,7 @@ const PROBE_MACHINE: readonly string[] = ["-machine", "none"];
  *
  * @example
  * ```ts ignore
- * import { qemuTarget } from "./qemu.ts";
+ * import { qemuTarget } from "@cxl-dcd/conformance/conformance";
  * const target = qemuTarget();
  * const caps = await target.capabilities([]);
  * console.log(caps.profile); // "qemu-10.0" for stock Debian QEMU 10.0.2

@@ -60,7 +60,7 @@ export function qmpEndpointAddress(address: string): string {
  *
  * @example
  * ```ts ignore
- * import { qmpTarget } from "./qmp.ts";
+ * import { qmpTarget } from "@cxl-dcd/conformance/conformance";
  * const target = qmpTarget("unix:/tmp/q/qmp.sock");
  * ```
  */

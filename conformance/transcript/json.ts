@@ -281,7 +281,7 @@ class Reader {
  *
  * @example
  * ```ts
- * import { readJson } from "./json.ts";
+ * import { readJson } from "@cxl-dcd/conformance/conformance";
  * const r = readJson('{"a": 18446744073709551615} tail', 0);
  * if (r.end !== 27) throw new Error("wrong end");
  * ```
@@ -300,7 +300,7 @@ export function readJson(text: string, start?: number): JsonReadResult {
  *
  * @example
  * ```ts
- * import { parseJson } from "./json.ts";
+ * import { parseJson } from "@cxl-dcd/conformance/conformance";
  * const v = parseJson("18446744073709551615");
  * if (v !== 18446744073709551615n) throw new Error("lost precision");
  * ```
@@ -327,7 +327,7 @@ function quote(s: string): string {
  *
  * @example
  * ```ts
- * import { stringifyJson } from "./json.ts";
+ * import { stringifyJson } from "@cxl-dcd/conformance/conformance";
  * const s = stringifyJson({ execute: "x", n: 18446744073709551615n });
  * if (s !== '{"execute":"x","n":18446744073709551615}') throw new Error(s);
  * ```
@@ -389,7 +389,7 @@ function write(v: QmpValue, indent: number | undefined, pad: string, out: string
  *
  * @example
  * ```ts
- * import { formatJsonForTranscript } from "./json.ts";
+ * import { formatJsonForTranscript } from "@cxl-dcd/conformance/conformance";
  * const s = formatJsonForTranscript({ return: {} }, 100);
  * if (s !== '{"return": {}}') throw new Error(s);
  * ```

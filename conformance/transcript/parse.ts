@@ -77,7 +77,7 @@ function splitList(v: string): string[] {
  *
  * @example
  * ```ts
- * import { unescapeText } from "./parse.ts";
+ * import { unescapeText } from "@cxl-dcd/conformance/conformance";
  * if (unescapeText("a\\nb\\\\") !== "a\nb\\") throw new Error();
  * ```
  *
@@ -109,7 +109,7 @@ export function unescapeText(text: string): string {
  *
  * @example
  * ```ts
- * import { escapeText } from "./parse.ts";
+ * import { escapeText } from "@cxl-dcd/conformance/conformance";
  * if (escapeText("a\nb\\") !== "a\\nb\\\\") throw new Error();
  * ```
  */
@@ -144,7 +144,7 @@ function matchMarker(line: string): Marker | undefined {
  *
  * @example
  * ```ts
- * import { parseTranscript } from "./parse.ts";
+ * import { parseTranscript } from "@cxl-dcd/conformance/conformance";
  * const t = parseTranscript('# title: status\n-> {"execute": "query-status"}\n<- {"return": "$any"}\n', "x.qmp");
  * if (t.steps.length !== 2) throw new Error("expected two steps");
  * ```
@@ -543,7 +543,7 @@ function addAlternative<T>(
  *
  * @example
  * ```ts
- * import { splitArgs } from "./parse.ts";
+ * import { splitArgs } from "@cxl-dcd/conformance/conformance";
  * if (splitArgs("-m  2G").length !== 2) throw new Error();
  * ```
  */
@@ -558,8 +558,8 @@ export function splitArgs(text: string): string[] {
  *
  * @example
  * ```ts
- * import { alternativeFor } from "./parse.ts";
- * import { parseSelector } from "./selector.ts";
+ * import { alternativeFor } from "@cxl-dcd/conformance/conformance";
+ * import { parseSelector } from "@cxl-dcd/conformance/conformance";
  * const alts = [
  *   { when: parseSelector(">=10.1", new Set()), line: 1, endLine: 1, expect: 1 },
  *   { when: undefined, line: 2, endLine: 2, expect: 2 },

@@ -65,7 +65,7 @@ export class SelectorError extends Error {
  *
  * @example
  * ```ts
- * import { parseSelector } from "./selector.ts";
+ * import { parseSelector } from "@cxl-dcd/conformance/conformance";
  * const s = parseSelector(">=10.1, !tags-in-events", new Set(["tags-in-events"]));
  * if (s.anyOf.length !== 2) throw new Error("two alternatives");
  * ```
@@ -147,7 +147,7 @@ function atomMatches(atom: SelectorAtom, ctx: SelectorContext): boolean {
  *
  * @example
  * ```ts
- * import { parseSelector, selectorMatches } from "./selector.ts";
+ * import { parseSelector, selectorMatches } from "@cxl-dcd/conformance/conformance";
  * const s = parseSelector(">=10.1", new Set());
  * const ctx = { release: { major: 11, minor: 1 }, features: new Set<string>() };
  * if (!selectorMatches(s, ctx)) throw new Error("11.1 is >= 10.1");

@@ -47,7 +47,7 @@ export function splitKeyval(text: string): string[] {
  *
  * @example
  * ```ts
- * import { parseKeyval } from "./keyval.ts";
+ * import { parseKeyval } from "@cxl-dcd/conformance/model";
  * const o = parseKeyval("cxl-type3,id=a,,b", "driver");
  * if (o.get("driver") !== "cxl-type3" || o.get("id") !== "a,b") throw new Error();
  * ```

@@ -124,8 +124,8 @@ function fail(message: string, location?: string): never {
  *
  * @example
  * ```ts
- * import { parseCommandLine } from "./parse.ts";
- * import { SEED } from "../profile.ts";
+ * import { parseCommandLine } from "@cxl-dcd/conformance/model";
+ * import { SEED } from "@cxl-dcd/conformance/model";
  * const c = parseCommandLine(["-machine", "q35,cxl=on", "-m", "2G,maxmem=8G,slots=4", "-S"], SEED);
  * if (!c.cxl || !c.startPaused || c.ramSize !== 2n << 30n) throw new Error();
  * ```

@@ -28,7 +28,7 @@ const U64_LIMIT = 1n << 64n;
  *
  * @example
  * ```ts
- * import { parseSize } from "./size.ts";
+ * import { parseSize } from "@cxl-dcd/conformance/model";
  * if (parseSize("4G") !== 4n << 30n) throw new Error();
  * if (parseSize("2048", 1n << 20n) !== 2n << 30n) throw new Error();
  * if (parseSize("2X") !== undefined) throw new Error();

@@ -78,8 +78,8 @@ interface UpdateEntry {
  *
  * @example
  * ```ts
- * import { DcDevice } from "./dc_device.ts";
- * import { QEMU_10_0 } from "../profile.ts";
+ * import { DcDevice } from "@cxl-dcd/conformance/model";
+ * import { QEMU_10_0 } from "@cxl-dcd/conformance/model";
  * const dev = new DcDevice({
  *   id: "cxl-vmem0", profile: QEMU_10_0, clock: () => 0n, lazy: false, hpaBase: 0n,
  *   geometry: { regionCount: 1, regionLength: 2n << 30n, firstRegionBase: 0n, blockSize: 2n << 20n },

@@ -92,7 +92,7 @@ export interface DcEventFields {
  *
  * @example
  * ```ts
- * import { buildDcEventRecord, DcEventType } from "./event_log.ts";
+ * import { buildDcEventRecord, DcEventType } from "@cxl-dcd/conformance/model";
  * const r = buildDcEventRecord({
  *   type: DcEventType.ADD_CAPACITY, validityFlags: 0, hostId: 5, regionId: 0, flags: 1,
  *   dpa: 0n, len: 0x8000000n, tag: new Uint8Array(16), sharedSeq: 0,
@@ -169,7 +169,7 @@ export class EventLog {
    *
    * @example
    * ```ts
-   * import { DcEventType, EventLog } from "./event_log.ts";
+   * import { DcEventType, EventLog } from "@cxl-dcd/conformance/model";
    * const log = new EventLog(1);
    * const f = {
    *   type: DcEventType.ADD_CAPACITY, validityFlags: 0, hostId: 0, regionId: 0, flags: 0,

@@ -75,7 +75,7 @@ function reply(rc: number, payload: Uint8Array = EMPTY): MailboxReply {
  *
  * @example
  * ```ts
- * import { implementsFmOpcode } from "./fm_api.ts";
+ * import { implementsFmOpcode } from "@cxl-dcd/conformance/model";
  * if (!implementsFmOpcode(0x5604, 1, true) || implementsFmOpcode(0x5604, 0, true)) throw new Error();
  * if (implementsFmOpcode(0x5600, 1, false)) throw new Error("absent before 10.1");
  * ```
@@ -90,9 +90,9 @@ export function implementsFmOpcode(opcode: number, regionCount: number, fmApi: b
  *
  * @example
  * ```ts
- * import { DcDevice } from "./dc_device.ts";
- * import { dispatchFmApi } from "./fm_api.ts";
- * import { QEMU_11_1 } from "../profile.ts";
+ * import { DcDevice } from "@cxl-dcd/conformance/model";
+ * import { dispatchFmApi } from "@cxl-dcd/conformance/model";
+ * import { QEMU_11_1 } from "@cxl-dcd/conformance/model";
  * const dev = new DcDevice({
  *   id: "d", profile: QEMU_11_1, clock: () => 0n, lazy: false, hpaBase: 0n,
  *   geometry: { regionCount: 1, regionLength: 1n << 30n, firstRegionBase: 0n, blockSize: 2n << 20n },

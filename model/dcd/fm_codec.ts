@@ -595,7 +595,7 @@ export const FM_COMMANDS: Readonly<Record<string, FmCommand>> = {
  *
  * @example
  * ```ts
- * import { isFmCommand } from "./fm_codec.ts";
+ * import { isFmCommand } from "@cxl-dcd/conformance/model";
  * if (!isFmCommand("fm-initiate-dc-add") || isFmCommand("get-dc-config")) throw new Error();
  * ```
  */
@@ -635,7 +635,7 @@ export interface FmRequest {
  *
  * @example
  * ```ts
- * import { encodeFmRequest } from "./fm_codec.ts";
+ * import { encodeFmRequest } from "@cxl-dcd/conformance/model";
  * const r = encodeFmRequest("fm-initiate-dc-add", { extents: [{ dpa: 0, len: 2097152 }] });
  * if (r.opcode !== 0x5604 || r.payload.length !== 0x48 || r.payload[2] !== 2) throw new Error();
  * ```
@@ -665,7 +665,7 @@ export function encodeFmRequest(command: string, fields: QmpObject): FmRequest {
  *
  * @example
  * ```ts
- * import { decodeFmOutput } from "./fm_codec.ts";
+ * import { decodeFmOutput } from "@cxl-dcd/conformance/model";
  * const out = decodeFmOutput("fm-get-dcd-info", new Uint8Array(3));
  * if (out["payload-hex"] !== "000000") throw new Error();
  * ```

@@ -70,7 +70,7 @@ const IMPLEMENTED = new Set<number>([
  *
  * @example
  * ```ts
- * import { implementsOpcode } from "./mailbox.ts";
+ * import { implementsOpcode } from "@cxl-dcd/conformance/model";
  * if (!implementsOpcode(0x4802, 1) || implementsOpcode(0x4802, 0)) throw new Error("dcd");
  * ```
  */
@@ -86,9 +86,9 @@ const EMPTY = new Uint8Array(0);
  *
  * @example
  * ```ts
- * import { DcDevice } from "./dc_device.ts";
- * import { dispatchMailbox } from "./mailbox.ts";
- * import { SEED } from "../profile.ts";
+ * import { DcDevice } from "@cxl-dcd/conformance/model";
+ * import { dispatchMailbox } from "@cxl-dcd/conformance/model";
+ * import { SEED } from "@cxl-dcd/conformance/model";
  * const dev = new DcDevice({
  *   id: "d", profile: SEED, clock: () => 0n, lazy: false, hpaBase: 0n,
  *   geometry: { regionCount: 1, regionLength: 1n << 30n, firstRegionBase: 0n, blockSize: 2n << 20n },

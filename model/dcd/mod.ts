@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts
- * import { DcDevice } from "./mod.ts";
- * import { SEED } from "../profile.ts";
+ * import { DcDevice } from "@cxl-dcd/conformance/model";
+ * import { SEED } from "@cxl-dcd/conformance/model";
  * const dev = new DcDevice({
  *   id: "cxl-vmem0", profile: SEED, clock: () => 0n, lazy: false, hpaBase: 0n,
  *   geometry: { regionCount: 1, regionLength: 1n << 30n, firstRegionBase: 0n, blockSize: 2n << 20n },

@@ -17,9 +17,9 @@ const EMPTY = "0";
  *
  * @example
  * ```ts
- * import { introspect } from "./introspect.ts";
- * import { buildSchema } from "./schema.ts";
- * import { QEMU_10_0 } from "../profile.ts";
+ * import { introspect } from "@cxl-dcd/conformance/model";
+ * import { buildSchema } from "@cxl-dcd/conformance/model";
+ * import { QEMU_10_0 } from "@cxl-dcd/conformance/model";
  * const entries = introspect(buildSchema(QEMU_10_0));
  * if (!entries.some((e) => e["name"] === "query-status")) throw new Error();
  * ```

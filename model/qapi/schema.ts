@@ -138,8 +138,8 @@ export function backendPropertiesType(qomType: string): string {
  *
  * @example
  * ```ts
- * import { buildSchema } from "./schema.ts";
- * import { SEED } from "../profile.ts";
+ * import { buildSchema } from "@cxl-dcd/conformance/model";
+ * import { SEED } from "@cxl-dcd/conformance/model";
  * const s = buildSchema(SEED);
  * if (!s.commands.some((c) => c.name === "cxl-release-dynamic-capacity-status")) throw new Error();
  * ```

@@ -112,9 +112,9 @@ export class Validator {
    *
    * @example
    * ```ts
-   * import { Validator } from "./validate.ts";
-   * import { buildSchema } from "./schema.ts";
-   * import { QEMU_10_0 } from "../profile.ts";
+   * import { Validator } from "@cxl-dcd/conformance/model";
+   * import { buildSchema } from "@cxl-dcd/conformance/model";
+   * import { QEMU_10_0 } from "@cxl-dcd/conformance/model";
    * const v = new Validator(buildSchema(QEMU_10_0));
    * try {
    *   v.validateArguments("cxl-add-dynamic-capacity:args", {});

@@ -19,6 +19,11 @@ import {
   QEMU_10_1_DEVICE_TYPES,
   QEMU_11_1_DEVICE_TYPES,
 } from "./device_type_names.ts";
+import {
+  QEMU_10_1_SWITCH_CCI,
+  QEMU_11_1_SWITCH_CCI,
+  type SwitchCciRelease,
+} from "./switch_release_tables.ts";
 
 /** QEMU version triple as `query-version` reports it. */
 export interface QemuVersion {
@@ -140,6 +145,13 @@ export interface Profile {
   qmp: QmpParameters;
   /** QOM-level differences. */
   qom: QomParameters;
+  /**
+   * What the switch mailbox CCI answers differently (`model/switch_release_tables.ts`):
+   * its Command Effects Log (0x5102 from 11.1) and Get Physical Port State's
+   * fields. 10.0's are taken as 10.1's (not recorded: the suite has no FM
+   * path on 10.0.x).
+   */
+  switchCci: SwitchCciRelease;
 }
 
 const QEMU_10_0_DCD: DcdParameters = {
@@ -206,6 +218,7 @@ export const QEMU_10_0: Profile = {
     deviceProperties: QEMU_10_0_DEVICE_PROPERTIES,
     deviceTypes: QEMU_10_0_DEVICE_TYPES,
   },
+  switchCci: QEMU_10_1_SWITCH_CCI,
 };
 
 /** Stock QEMU 10.1.x (and a 10.1.50 development tree, the seed's base). */
@@ -256,6 +269,7 @@ export const QEMU_11_1: Profile = {
     deviceProperties: QEMU_11_1_DEVICE_PROPERTIES,
     deviceTypes: QEMU_11_1_DEVICE_TYPES,
   },
+  switchCci: QEMU_11_1_SWITCH_CCI,
 };
 
 /** The seed's features (seed-profile.md), as a feature set on top of a release. */

@@ -21,28 +21,7 @@ import { PayloadReader, PayloadWriter } from "./dcd/bytes.ts";
 import type { CxlSwitch } from "./topology.ts";
 import { parseUuid } from "./uuid.ts";
 
-/** One entry of the switch CCI's Command Effects Log: opcode and effect bits. */
-export interface CelEntry {
-  /** 16-bit opcode. */
-  readonly opcode: number;
-  /** Command effect bits (0x08: immediate policy change). */
-  readonly effect: number;
-}
-
-/** The switch CCI's Command Effects Log on QEMU 11.1.3 (opcode order). */
-export const SWITCH_CEL: readonly CelEntry[] = [
-  { opcode: 0x0001, effect: 0 },
-  { opcode: 0x0002, effect: 0 },
-  { opcode: 0x0005, effect: 0 },
-  { opcode: 0x0300, effect: 0 },
-  { opcode: 0x0301, effect: 0x08 },
-  { opcode: 0x0400, effect: 0 },
-  { opcode: 0x0401, effect: 0 },
-  { opcode: 0x5100, effect: 0 },
-  { opcode: 0x5101, effect: 0 },
-  { opcode: 0x5102, effect: 0 },
-  { opcode: 0x5300, effect: 0 },
-];
+export type { CelEntry } from "./switch_release_tables.ts";
 
 /** The CEL's UUID (Get Supported Logs, Get Log). */
 const CEL_UUID = parseUuid("0da9c0b5-bf41-4b78-8f79-96b1623b3f17");
@@ -81,10 +60,13 @@ const reply = (rc: number, payload: Uint8Array = EMPTY): MailboxReply => ({ rc, 
  * @example
  * ```ts
  * import { switchCommand } from "./switch_commands.ts";
+ * import { QEMU_11_1_SWITCH_CCI } from "./switch_release_tables.ts";
  * const sw = { upstream: "us0", port: 33, sn: (1n << 64n) - 1n,
- *   downstream: [{ id: "dsp0", port: 2, below: "type3" as const }] };
+ *   downstream: [{ id: "dsp0", port: 2, below: "type3" as const }], release: QEMU_11_1_SWITCH_CCI };
  * const id = switchCommand(sw, 0x5100, new Uint8Array(0));
  * if (id.rc !== 0 || id.payload.length !== 0x49 || id.payload[2] !== 2) throw new Error();
+ * const logs = switchCommand(sw, 0x0400, new Uint8Array(0));
+ * if (logs.payload[0x18] !== 4 * 11) throw new Error("11.1.3's log has 11 entries");
  * ```
  */
 export function switchCommand(sw: CxlSwitch, opcode: number, payload: Uint8Array): MailboxReply {
@@ -103,11 +85,11 @@ export function switchCommand(sw: CxlSwitch, opcode: number, payload: Uint8Array
       return reply(REQUEST_ABORT_NOT_SUPPORTED);
     case 0x0400: {
       const w = new PayloadWriter(0x1c);
-      w.u16(0, 1).copy(8, CEL_UUID).u32(0x18, 4 * SWITCH_CEL.length);
+      w.u16(0, 1).copy(8, CEL_UUID).u32(0x18, 4 * sw.release.cel.length);
       return reply(ReturnCode.SUCCESS, w.bytes);
     }
     case 0x0401:
-      return getLog(payload);
+      return getLog(sw, payload);
     case 0x5100:
       return identifySwitch(sw);
     case 0x5101:
@@ -130,7 +112,7 @@ function identify(sw: CxlSwitch): MailboxReply {
  * 0x02; the offset counts 4-byte entries (QEMU adds it to an entry pointer),
  * and bytes past the log's entries are zero.
  */
-function getLog(payload: Uint8Array): MailboxReply {
+function getLog(sw: CxlSwitch, payload: Uint8Array): MailboxReply {
   const r = new PayloadReader(payload);
   const offset = r.u32(0x10);
   const length = r.u32(0x14);
@@ -138,8 +120,8 @@ function getLog(payload: Uint8Array): MailboxReply {
   const uuid = payload.subarray(0, 16);
   if (!uuid.every((b, i) => b === CEL_UUID[i])) return reply(INVALID_LOG);
   if (offset + length >= CEL_ARRAY_BYTES) return reply(ReturnCode.INVALID_INPUT);
-  const cel = new PayloadWriter(4 * SWITCH_CEL.length);
-  SWITCH_CEL.forEach((e, i) => cel.u16(4 * i, e.opcode).u16(4 * i + 2, e.effect));
+  const cel = new PayloadWriter(4 * sw.release.cel.length);
+  sw.release.cel.forEach((e, i) => cel.u16(4 * i, e.opcode).u16(4 * i + 2, e.effect));
   const out = new Uint8Array(length);
   out.set(cel.bytes.subarray(Math.min(4 * offset, cel.bytes.length)).subarray(0, length));
   return reply(ReturnCode.SUCCESS, out);
@@ -179,11 +161,16 @@ function physicalPortState(sw: CxlSwitch, payload: Uint8Array): MailboxReply {
     const id = payload[1 + i] ?? 0;
     const o = 4 + 16 * i;
     const dsp = sw.downstream.find((d) => d.port === id);
-    w.u8(o, id).u8(o + 6, LINK_WIDTH).u8(o + 7, LINK_WIDTH).u8(o + 11, 7).u16(o + 13, 2);
+    const enc = sw.release.portState;
+    w.u8(o, id).u8(o + 6, LINK_WIDTH).u8(o + 7, LINK_WIDTH).u8(o + 11, 7);
+    w.u16(o + 13, enc.linkState);
+    if (enc.connectedVersion !== undefined) w.u8(o + 2, enc.connectedVersion);
     if (dsp !== undefined) {
       const linked = dsp.below !== "none";
-      w.u8(o + 1, 3).u8(o + 2, linked ? 3 : 0);
-      w.u8(o + 4, dsp.below === "type3" ? 5 : dsp.below === "other" ? 1 : 0).u8(o + 5, 6);
+      w.u8(o + 1, 3);
+      if (enc.connectedVersion === undefined) w.u8(o + 2, linked ? 3 : 0);
+      w.u8(o + 4, dsp.below === "type3" ? 5 : dsp.below === "other" ? 1 : 0);
+      w.u8(o + 5, enc.downstreamVersionBitmask);
       w.u8(o + 8, 0x3f).u8(o + 9, DSP_MAX_SPEED);
       w.u8(o + 10, dsp.below === "type3" ? TYPE3_SPEED : DSP_MAX_SPEED).u8(o + 15, 3);
     } else if (id === sw.port) {

@@ -27,6 +27,7 @@ import { DcDevice } from "./dcd/dc_device.ts";
 import type { DcGeometry } from "./dcd/types.ts";
 import { StartupError } from "./machine_types.ts";
 import type { Profile } from "./profile.ts";
+import type { SwitchCciRelease } from "./switch_release_tables.ts";
 import { pathNamesAny, QomNode, resolvePath } from "./qom.ts";
 import { qdictOrder } from "./qapi/key_order.ts";
 import { tryParseUuid } from "./uuid.ts";
@@ -111,6 +112,8 @@ export interface CxlSwitch {
   readonly sn: bigint;
   /** Its downstream ports in creation order. */
   readonly downstream: readonly SwitchDownstreamPort[];
+  /** What its mailbox CCI answers differently on this release (from the profile). */
+  readonly release: SwitchCciRelease;
 }
 
 /** A placed fixed memory window. */
@@ -319,11 +322,22 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
       if (buses.get(t)?.driver !== "pxb-cxl") fail(`Could not resolve CXLFM target ${t}`);
     }
   }
-  return { root, objects, backends, type3, windows, switchCcis, switches: switchesOf(placed) };
+  return {
+    root,
+    objects,
+    backends,
+    type3,
+    windows,
+    switchCcis,
+    switches: switchesOf(placed, profile.switchCci),
+  };
 }
 
 /** The switches of the placed devices, with their downstream ports and what is below them. */
-function switchesOf(placed: readonly PlacedDevice[]): CxlSwitch[] {
+function switchesOf(
+  placed: readonly PlacedDevice[],
+  release: SwitchCciRelease,
+): CxlSwitch[] {
   const portOf = (d: PlacedDevice) => Number(/^[0-9]+$/.test(d.port ?? "") ? d.port : 0);
   return placed.filter((d) => d.driver === "cxl-upstream" && d.id !== undefined).map((u) => ({
     upstream: u.id!,
@@ -340,6 +354,7 @@ function switchesOf(placed: readonly PlacedDevice[]): CxlSwitch[] {
         : "other";
       return { id: d.id!, port: portOf(d), below };
     }),
+    release,
   }));
 }
 

@@ -15,6 +15,7 @@ import {
   formatPciAddress,
   isCxlType3,
   type PciAddress,
+  type PciFunction,
   walkPci,
 } from "./pci.ts";
 import type { QtestClient } from "./qtest.ts";
@@ -96,6 +97,11 @@ export interface DiscoverOptions {
   ids?: readonly string[];
   /** Give up after this many milliseconds. */
   timeoutMs: number;
+  /**
+   * Every function a firmware-free bring-up enumerated (`bringup.ts`): taken
+   * instead of a bus walk, since nothing renumbers the buses afterwards.
+   */
+  functions?: readonly PciFunction[];
 }
 
 /**
@@ -115,14 +121,16 @@ export async function discoverType3(
   let state = "the ECAM window is not mapped yet";
   const wanted = (options.ids ?? []).filter((id) => id !== "");
   for (;;) {
-    const before = await topology();
+    const before = options.functions === undefined
+      ? await topology()
+      : { rootBuses: [], ids: new Map<string, string>() };
     const hostBridge = await qt.readl(ECAM_PROBE);
     if (hostBridge !== 0 && (hostBridge & 0xffff) !== 0xffff) {
       // Without query-pci's root buses (no QMP), every bus number is a candidate root.
       const roots = before.rootBuses.length > 0
         ? before.rootBuses
         : Array.from({ length: 256 }, (_, i) => i);
-      const functions = (await walkPci(qt, roots)).filter(isCxlType3);
+      const functions = (options.functions ?? await walkPci(qt, roots)).filter(isCxlType3);
       state = `${functions.length} of ${options.expected} type-3 devices found`;
       if (functions.length >= options.expected) {
         const enabled = await Promise.all(

@@ -41,6 +41,7 @@ import {
 import { discoverType3, pciTopology, type Type3Device } from "./devices.ts";
 import { type DeclaredFmRoute, declaredFmRoutes, openFmPath, type QtestFmPath } from "./fm_path.ts";
 import { QtestMailbox } from "./mailbox.ts";
+import type { PciFunction } from "./pci.ts";
 import { makePrivateDir, QemuProcess, SpawnError } from "./process.ts";
 import { QtestClient } from "./qtest.ts";
 
@@ -93,6 +94,7 @@ export class QemuInstance implements TargetInstance {
   readonly #fmRoutes: Map<string, DeclaredFmRoute>;
   readonly #paused: boolean;
   readonly #deviceTimeoutMs: number;
+  readonly #functions: readonly PciFunction[] | undefined;
   #devices: Promise<Type3Device[]> | undefined;
   readonly #hosts = new Map<string, HostInterface>();
   #closed: Promise<TargetExit> | undefined;
@@ -106,6 +108,8 @@ export class QemuInstance implements TargetInstance {
       qtest: QtestClient;
       machine: readonly string[];
       deviceTimeoutMs: number;
+      /** The functions a firmware-free bring-up enumerated (discovery needs no bus walk). */
+      functions?: readonly PciFunction[];
     },
   ) {
     this.process = init.process;
@@ -116,6 +120,7 @@ export class QemuInstance implements TargetInstance {
     this.#fmRoutes = declaredFmRoutes(init.machine);
     this.#paused = startsPaused(init.machine);
     this.#deviceTimeoutMs = init.deviceTimeoutMs;
+    this.#functions = init.functions;
   }
 
   /** Whether the description declares type-3 devices and firmware will enable them. */
@@ -131,7 +136,12 @@ export class QemuInstance implements TargetInstance {
     this.#devices ??= discoverType3(
       this.qtest,
       async () => pciTopology(await this.control.execute("query-pci")),
-      { expected: this.#declared.length, ids: this.#declared, timeoutMs: this.#deviceTimeoutMs },
+      {
+        expected: this.#declared.length,
+        ids: this.#declared,
+        timeoutMs: this.#deviceTimeoutMs,
+        ...(this.#functions === undefined ? {} : { functions: this.#functions }),
+      },
     ).catch((e) => {
       if (e instanceof TargetTimeoutError && this.#paused) {
         throw new TargetTimeoutError(
@@ -352,6 +362,7 @@ export async function launchQemu(
       }),
     );
     opened.push(qtest);
+    let functions: readonly PciFunction[] | undefined;
     if (direct) {
       const ms = options.deviceTimeoutMs ?? 5000;
       const timer = timeoutAfter<never>(
@@ -361,7 +372,7 @@ export async function launchQemu(
       const work = bringUpDirect(qtest, control);
       work.catch(() => {});
       try {
-        await Promise.race([work, died, timer.promise]);
+        functions = (await Promise.race([work, died, timer.promise])).functions;
       } finally {
         timer.cancel();
       }
@@ -373,6 +384,7 @@ export async function launchQemu(
       qtest,
       machine,
       deviceTimeoutMs: options.deviceTimeoutMs ?? 5000,
+      ...(functions === undefined ? {} : { functions }),
     });
     if (instance.expectsDevices) {
       const work = instance.devices();

@@ -1,10 +1,10 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert";
+import { deepStrictEqual as assertEquals, ok, throws } from "node:assert";
 import { availableQemu } from "../conformance/qemu/test_util.ts";
 import { modelTarget } from "../conformance/targets/model.ts";
 import type { BenchResult } from "./driver.ts";
 import { runBench } from "./driver.ts";
 import { main } from "./main.ts";
-import { renderMarkdown } from "./report.ts";
+import { README_MARKERS, renderMarkdown, renderReadmeTable, updateReadme } from "./report.ts";
 import type { SampleStats } from "./stats.ts";
 import { spread, timedTarget } from "./suite.ts";
 
@@ -70,13 +70,23 @@ Deno.test("--quick run through the CLI yields every part with finite numbers and
   finiteStats(r.wire.denoStartup, "deno start-up");
   const targets = r.suite.map((s) => `${s.target}/${s.jobs}`);
   ok(targets.includes("model[seed]/1") && targets.includes("model-socket[qemu-10.0]/1"));
-  assertEquals(targets.filter((t) => t.startsWith("qemu[")).length, qemuPresent ? 2 : 0);
+  // QEMU: firmware-free and SeaBIOS bring-up, 1 and 2 workers each.
+  assertEquals(
+    r.suite.filter((s) => s.target.startsWith("qemu[")).map((s) => `${s.bringup}/${s.jobs}`),
+    qemuPresent ? ["direct/1", "direct/2", "firmware/1", "firmware/2"] : [],
+  );
+  assertEquals(r.bringup.rows.map((x) => x.bringup), qemuPresent ? ["direct", "firmware"] : []);
+  for (const x of r.bringup.rows) finiteStats(x.ready, `bring-up ${x.bringup}`);
+  if (qemuPresent) finite(r.bringup.ratioMedian ?? NaN, "bring-up ratio");
   for (const s of r.suite) {
     finite(s.wallMs, `${s.target} wall`);
     assertEquals(s.failed, 0, `${s.target} had failures`);
     ok(s.ran > 0, `${s.target} ran no fixture`);
   }
-  ok(r.goals.length >= 8 && r.goals.every((g) => g.goal !== "" && g.measured !== ""));
+  ok(r.goals.length >= 10 && r.goals.every((g) => g.goal !== "" && g.measured !== ""));
+  ok(r.goals.some((g) => g.goal.startsWith("QEMU start-up to device ready")));
+  const table = renderReadmeTable(r);
+  ok(r.goals.every((g) => table.includes(g.goal)), "the README table lists every goal");
   ok(text.includes("## Served model vs real QEMU"), "the Markdown went to stdout");
   ok(progress.some((l) => l.startsWith("bench: model scale:")), "progress went to stderr");
 });
@@ -114,4 +124,17 @@ Deno.test("timedTarget counts starts and charges time to start, replies and clos
   await inst.close();
   assertEquals(times.starts, 1);
   ok(times.startMs > 0 && times.answeredMs >= 0 && times.closeMs >= 0);
+});
+
+Deno.test("the README's benchmark table is replaced between its markers, and missing markers are refused", () => {
+  const { begin, end } = README_MARKERS;
+  const readme = `# X\n\n${begin}\nold table\n${end}\n\nafter\n`;
+  assertEquals(updateReadme(readme, "| new |"), `# X\n\n${begin}\n| new |\n${end}\n\nafter\n`);
+  assertEquals(updateReadme(updateReadme(readme, "a"), "b"), updateReadme(readme, "b"));
+  throws(() => updateReadme("# no markers\n", "t"), /expected the lines '<!-- bench:begin/);
+});
+
+Deno.test("the repository README has the benchmark markers deno task bench writes between", () => {
+  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+  ok(readme.includes(README_MARKERS.begin) && readme.includes(README_MARKERS.end));
 });

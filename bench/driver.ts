@@ -1,6 +1,6 @@
 /**
  * The benchmark driver: runs every part (model scale, memory, served model
- * vs QEMU, suite throughput), judges the goals, and returns one result
+ * vs QEMU, QEMU bring-up with and without firmware, suite throughput), judges the goals, and returns one result
  * object that {@linkcode renderMarkdown} and the JSON file are made from.
  *
  * @module
@@ -8,6 +8,7 @@
 
 import { resolveBinary } from "../conformance/qemu/capabilities.ts";
 import { qemuBinary as defaultQemuBinary } from "../conformance/qemu/args.ts";
+import { type BringupResult, runBringupBench } from "./bringup.ts";
 import { denoStartup, type InProcessCosts, inProcessCosts, serveLoadStartup } from "./baseline.ts";
 import { dcdMachine } from "./machines.ts";
 import { measureMemory, type MemoryResult } from "./memory.ts";
@@ -62,6 +63,8 @@ export interface BenchResult {
     serveLoadStartup: SampleStats;
     inProcess: InProcessCosts;
   };
+  /** QEMU start-up to device ready, firmware-free against SeaBIOS bring-up. */
+  bringup: BringupResult;
   /** Suite throughput rows. */
   suite: SuiteRow[];
   /** Goals judged. */
@@ -76,15 +79,15 @@ function judge(r: Omit<BenchResult, "goals" | "totalMs">): GoalResult[] {
   const goals: GoalResult[] = [];
   const big = r.modelScale.rows.find((x) => x.extents === 100_000);
   goals.push({
-    goal:
-      "100,000 extents added, accepted and released in well under 2 s (model, in process; judged as <= 1.5 s)",
+    goal: "100,000 extents added, accepted and released in <= 1.0 s (model, in process)",
     measured: big === undefined ? "not measured" : ms(big.totalMs),
-    met: big === undefined ? null : big.totalMs <= 1500,
+    met: big === undefined ? null : big.totalMs <= 1000,
     note: big === undefined
       ? "quick mode stops at 512 extents"
-      : big.totalMs <= 1500
+      : big.totalMs <= 1000
       ? ""
-      : "every operation is O(log n); time goes to QMP argument validation and payload decoding",
+      : "every operation is O(log n); about a quarter of the time is garbage collection of " +
+        "per-command objects (QMP arguments and results, extent records, event records)",
   });
   const g = r.modelScale.overallGrowthPerTenfold;
   goals.push({
@@ -126,6 +129,41 @@ function judge(r: Omit<BenchResult, "goals" | "totalMs">): GoalResult[] {
       note,
     });
   }
+  const b = r.bringup;
+  const [direct, firmware] = b.rows;
+  goals.push({
+    goal:
+      "QEMU start-up to device ready: firmware-free bring-up <= 0.6 x SeaBIOS (medians, same run)",
+    measured: b.ratioMedian === null || direct === undefined || firmware === undefined
+      ? "QEMU not found"
+      : `${b.ratioMedian.toFixed(2)} (${ms(direct.ready.median)} vs ${
+        ms(firmware.ready.median)
+      }; p99 ratio ${(b.ratioP99 ?? 0).toFixed(2)})`,
+    met: b.ratioMedian === null ? null : b.ratioMedian <= 0.6,
+    note: b.ratioMedian === null
+      ? "QEMU not found"
+      : b.ratioMedian <= 0.6
+      ? ""
+      : "both include QEMU's own start to its main loop (about 55 ms for this machine here), " +
+        "which no bring-up shortens",
+  });
+  const twoWorkers = r.suite.find((s) => s.bringup === "direct" && s.jobs === 2);
+  goals.push({
+    goal: "whole catalogue on QEMU with 2 workers in <= 5 s (firmware-free bring-up)",
+    measured: twoWorkers === undefined
+      ? "QEMU not found"
+      : `${ms(twoWorkers.wallMs)} (${twoWorkers.ran} fixtures)`,
+    met: twoWorkers === undefined || r.quick ? null : twoWorkers.wallMs <= 5000,
+    note: twoWorkers === undefined
+      ? "QEMU not found"
+      : r.quick
+      ? "quick mode runs a sample of the catalogue"
+      : twoWorkers.wallMs <= 5000
+      ? ""
+      : `one QEMU per fixture: QEMU alone takes ${
+        ms(r.wire.rows[0]?.qemu?.median ?? 0)
+      } from spawn to QMP ready (the start-up row above), ${twoWorkers.ran} times over 2 cores`,
+  });
   const inProc = r.suite.find((s) => s.target === "model[seed]");
   goals.push({
     goal: "whole fixture catalogue against the model in process in < 1 s",
@@ -203,6 +241,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     progress,
   });
 
+  const bringup = await runBringupBench({
+    qemuBinary: qemuPath,
+    qemuAvailable,
+    launches: quick ? 2 : 20,
+    progress,
+  });
+
   const suite = await runSuiteBench({
     qemuBinary: qemuPath,
     qemuAvailable,
@@ -218,6 +263,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     modelScale,
     memory,
     wire: { rows: wireRows, denoStartup: deno, serveLoadStartup: serveLoad, inProcess },
+    bringup,
     suite,
   };
   return { ...partial, goals: judge(partial), totalMs: performance.now() - t0 };

@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { type BenchResult, runBench } from "./driver.ts";
-import { renderMarkdown, REPRODUCE } from "./report.ts";
+import { renderMarkdown, renderReadmeTable, REPRODUCE, updateReadme } from "./report.ts";
 
 /** The usage text. */
 export const USAGE: string = `Usage: ${REPRODUCE} [OPTIONS]
@@ -27,6 +27,8 @@ Options:
   --qemu PATH       QEMU binary (default: $QEMU_BINARY, else qemu-system-x86_64 on PATH)
   --json FILE       JSON output (default: bench/results/latest.json)
   --markdown FILE   Markdown output (default: bench/RESULTS.md)
+  --readme FILE     README whose benchmark table is regenerated (default:
+                    README.md; not on --quick runs)
   --no-write        print the Markdown to stdout instead of writing files
   --help            this text
 `;
@@ -85,6 +87,7 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
         qemu: { type: "string" },
         json: { type: "string" },
         markdown: { type: "string" },
+        readme: { type: "string" },
         "no-write": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -113,8 +116,17 @@ export async function main(args: readonly string[], deps: MainDeps = {}): Promis
     await Deno.mkdir(new URL(".", `file://${json}`).pathname, { recursive: true });
     await Deno.writeTextFile(json, JSON.stringify(result, null, 2) + "\n");
     await Deno.writeTextFile(markdown, md);
-    await formatFiles([json, markdown], stderr);
-    stderr(`bench: wrote ${json} and ${markdown}`);
+    const written = [json, markdown];
+    if (!result.quick) {
+      const readme = values.readme ?? `${HERE}../README.md`;
+      await Deno.writeTextFile(
+        readme,
+        updateReadme(await Deno.readTextFile(readme), renderReadmeTable(result)),
+      );
+      written.push(readme);
+    }
+    await formatFiles(written, stderr);
+    stderr(`bench: wrote ${written.join(", ")}`);
   }
   for (const g of result.goals) {
     if (g.met === false) stderr(`bench: goal missed: ${g.goal}: ${g.measured}. ${g.note}`);

@@ -6,6 +6,7 @@
 
 import type { BenchResult } from "./driver.ts";
 import type { SampleStats } from "./stats.ts";
+import type { SuiteRow } from "./suite.ts";
 
 const f = (x: number, d = 2) => x.toFixed(d);
 const ms = (x: number) => (x < 10 ? f(x, 3) : f(x, 1));
@@ -137,6 +138,32 @@ export function renderMarkdown(r: BenchResult): string {
         f(ip.queryVersionUs)
       } µs, refused add ${f(ip.addRefusedUs)} µs, refused release ${f(ip.releaseRefusedUs)} µs.`,
     "",
+    "## QEMU bring-up: firmware-free against SeaBIOS (same machine, one run)",
+    "",
+    "The dcd-1x2g machine launched by the QEMU target's launcher, alternately with firmware-free",
+    "bring-up (`-S` and a halt-loop firmware; ECAM, bus numbers, BARs and memory decoding",
+    "programmed over qtest, then `cont`) and with SeaBIOS doing it; spawn to the type-3 mailbox",
+    "located. First launch of each not counted. Times in ms.",
+    "",
+  );
+  if (r.bringup.rows.length === 0) out.push("QEMU not found.");
+  else {
+    out.push("| Bring-up | n | median | p99 | min | max |", "|---|---:|---:|---:|---:|---:|");
+    for (const x of r.bringup.rows) {
+      const s = x.ready;
+      out.push(
+        `| ${x.bringup} | ${s.n} | ${ms(s.median)} | ${ms(s.p99)} | ${ms(s.min)} | ${ms(s.max)} |`,
+      );
+    }
+    out.push(
+      "",
+      `direct / firmware: ${f(r.bringup.ratioMedian ?? 0)} at the median, ${
+        f(r.bringup.ratioP99 ?? 0)
+      } at p99.`,
+    );
+  }
+  out.push(
+    "",
     "## Suite throughput",
     "",
     "The fixture catalogue through the runner's API (`runSuite`), with the expectations files the",
@@ -154,25 +181,79 @@ export function renderMarkdown(r: BenchResult): string {
       } | ${ms(x.msPerFixture)} |`,
     );
   }
-  const b = r.suite.find((x) => x.breakdown !== undefined)?.breakdown;
-  if (b !== undefined) {
+  const timed = r.suite.filter((x) => x.breakdown !== undefined);
+  if (timed.length > 0) {
+    const col = (pick: (b: NonNullable<SuiteRow["breakdown"]>) => string) =>
+      timed.map((x) => pick(x.breakdown!)).join(" | ");
     out.push(
       "",
-      "| QEMU, 1 worker: where the time went | ms |",
-      "|---|---:|",
-      `| start-up (${b.starts} launches, to devices enabled) | ${f(b.startMs, 0)} |`,
-      `| close | ${f(b.closeMs, 0)} |`,
-      `| replies awaited | ${f(b.answeredMs, 0)} |`,
-      `| \`<-none\` quiet windows | ${f(b.quietMs, 0)} |`,
-      `| qtest mailbox calls | ${f(b.hostMs, 0)} |`,
-      `| sends + capability lookups | ${f(b.sendMs + b.capabilitiesMs, 1)} |`,
-      `| **runner overhead** | **${f(b.runnerMs, 1)}** (${
-        f(b.runnerBeyondTarget * 100)
-      }% beyond target time) |`,
+      `| QEMU, 1 worker: where the time went (ms) | ${timed.map((x) => x.target).join(" | ")} |`,
+      `|---|${timed.map(() => "---:").join("|")}|`,
+      `| start-up (launches, to devices enabled) | ${
+        col((b) => `${f(b.startMs, 0)} (${b.starts})`)
+      } |`,
+      `| close | ${col((b) => f(b.closeMs, 0))} |`,
+      `| replies awaited | ${col((b) => f(b.answeredMs, 0))} |`,
+      `| \`<-none\` quiet windows | ${col((b) => f(b.quietMs, 0))} |`,
+      `| qtest mailbox calls | ${col((b) => f(b.hostMs, 0))} |`,
+      `| sends + capability lookups | ${col((b) => f(b.sendMs + b.capabilitiesMs, 1))} |`,
+      `| **runner overhead** | ${
+        col((b) => `**${f(b.runnerMs, 1)}** (${f(b.runnerBeyondTarget * 100)}%)`)
+      } |`,
     );
   } else if (!r.qemuAvailable) {
     out.push("", "QEMU rows: QEMU not found.");
   }
   out.push("");
   return out.join("\n");
+}
+
+/** Where the README's benchmark table starts and ends ({@linkcode updateReadme}). */
+export const README_MARKERS = {
+  begin: "<!-- bench:begin (deno task bench writes this table) -->",
+  end: "<!-- bench:end -->",
+} as const;
+
+/**
+ * The README's benchmark summary: the machine and every goal with its
+ * measured value, as in RESULTS.md.
+ *
+ * @example
+ * ```ts ignore
+ * import { renderReadmeTable } from "./report.ts";
+ * import { runBench } from "./driver.ts";
+ * console.log(renderReadmeTable(await runBench({ quick: true })));
+ * ```
+ */
+export function renderReadmeTable(r: BenchResult): string {
+  const s = r.system;
+  const out = [
+    `Latest run (${s.date.slice(0, 10)}, ${s.nproc} CPUs ${s.cpuModel}, ${
+      f(s.memoryBytes / 2 ** 30, 1)
+    } GiB, ${s.deno.split(" (")[0]}, ${s.qemu.replace(/^QEMU emulator version /, "QEMU ")}):`,
+    "",
+    "| goal | measured | |",
+    "|---|---|---|",
+  ];
+  for (const g of r.goals) out.push(`| ${g.goal} | ${g.measured} | ${mark(g.met)} |`);
+  return out.join("\n");
+}
+
+/**
+ * The README text with the part between {@linkcode README_MARKERS}
+ * replaced by `table`.
+ *
+ * @throws {Error} when the markers are missing or out of order.
+ */
+export function updateReadme(readme: string, table: string): string {
+  const begin = readme.indexOf(README_MARKERS.begin);
+  const end = readme.indexOf(README_MARKERS.end);
+  if (begin < 0 || end < begin) {
+    throw new Error(
+      `README has no benchmark section: expected the lines '${README_MARKERS.begin}' and ` +
+        `'${README_MARKERS.end}' around it`,
+    );
+  }
+  return readme.slice(0, begin + README_MARKERS.begin.length) + "\n" + table + "\n" +
+    readme.slice(end);
 }

@@ -1,7 +1,8 @@
 /**
  * Suite throughput: the fixture catalogue against the model in process, over
  * the model's socket (`model-socket`) and against real QEMU with 1 and 2
- * workers, through the runner's programmatic API (`runSuite`).
+ * workers, once with firmware-free bring-up (the default) and once with
+ * SeaBIOS, through the runner's programmatic API (`runSuite`).
  *
  * The runner's own overhead on QEMU is measured with a timing wrapper around
  * the target (jobs = 1, so nothing overlaps): time inside `start` (spawn to
@@ -20,6 +21,7 @@ import { runSuite, type SuiteTarget } from "../conformance/runner.ts";
 import { modelTarget } from "../conformance/targets/model.ts";
 import { modelSocketTarget } from "../conformance/targets/model_socket.ts";
 import { qemuTarget } from "../conformance/targets/qemu.ts";
+import type { Bringup } from "../conformance/qemu/bringup.ts";
 import {
   type QmpChannel,
   type Target,
@@ -51,8 +53,10 @@ export interface TargetTimes {
 
 /** One suite row. */
 export interface SuiteRow {
-  /** Target label, e.g. `qemu[qemu-10.0]`. */
+  /** Target label, e.g. `qemu[qemu-10.0] direct`. */
   target: string;
+  /** QEMU rows: who brought PCI up (firmware-free `direct`, or SeaBIOS). */
+  bringup?: Bringup;
   /** Fixtures run at once. */
   jobs: number;
   /** Fixtures given. */
@@ -151,7 +155,14 @@ export function timedTarget(inner: Target): { target: Target; times: TargetTimes
       qmp,
       host(device: string): HostInterface {
         const h = inst.host(device);
-        return { mailbox: (op, payload) => timed("hostMs", () => h.mailbox(op, payload)) };
+        const out: HostInterface = {
+          mailbox: (op, payload) => timed("hostMs", () => h.mailbox(op, payload)),
+        };
+        if (h.fm !== undefined) out.fm = (op, p) => timed("hostMs", () => h.fm!(op, p));
+        if (h.switchCci !== undefined) {
+          out.switchCci = (op, p) => timed("hostMs", () => h.switchCci!(op, p));
+        }
+        return out;
       },
       exited: () => inst.exited(),
       close: () => timed("closeMs", () => inst.close()),
@@ -258,11 +269,15 @@ export async function runSuiteBench(o: SuiteBenchOptions): Promise<SuiteRow[]> {
     ),
   );
   if (o.qemuAvailable) {
-    const q = qemuTarget({ binary: o.qemuBinary });
-    const profile = (await q.capabilities([])).profile;
-    const { target, times } = timedTarget(q);
-    add(await runOne(fixtures, target, `qemu[${profile}]`, profile, 1, times));
-    add(await runOne(fixtures, q, `qemu[${profile}]`, profile, 2));
+    // Firmware-free bring-up (the default) and SeaBIOS, side by side.
+    for (const bringup of ["direct", "firmware"] as const) {
+      const q = qemuTarget({ binary: o.qemuBinary, bringup });
+      const profile = (await q.capabilities([])).profile;
+      const label = `qemu[${profile}] ${bringup}`;
+      const { target, times } = timedTarget(q);
+      add({ ...(await runOne(fixtures, target, label, profile, 1, times)), bringup });
+      add({ ...(await runOne(fixtures, q, label, profile, 2)), bringup });
+    }
   }
   return rows;
 }

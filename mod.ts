@@ -48,6 +48,7 @@
 
 // The model: machines, profiles, the host interface, QMP values.
 export {
+  type CelEntry,
   createMachine,
   DEFAULT_PROFILE,
   type ExecuteOptions,
@@ -58,6 +59,7 @@ export {
   MAILBOX_PAYLOAD_MAX,
   type MailboxReply,
   Opcode,
+  type PortStateEncoding,
   type Profile,
   profileByName,
   type ProfileChoice,
@@ -82,6 +84,7 @@ export {
   SEED,
   SEED_FEATURES,
   StartupError,
+  type SwitchCciRelease,
   withDcd,
   withSeed,
 } from "./model/mod.ts";

@@ -60,6 +60,13 @@ export {
   withSeed,
 } from "./profile.ts";
 export { type ProfileRef, resolveProfile } from "./profile_ref.ts";
+export {
+  type CelEntry,
+  type PortStateEncoding,
+  QEMU_10_1_SWITCH_CCI,
+  QEMU_11_1_SWITCH_CCI,
+  type SwitchCciRelease,
+} from "./switch_release_tables.ts";
 export type { DevicePropertyTable } from "./device_property_tables.ts";
 export {
   type HostInterface,

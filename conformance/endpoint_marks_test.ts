@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { QmpClient } from "../qmp/client.ts";
 import { STATE_COMMAND } from "../qmp/extension.ts";
-import { main as serve } from "../qmp/serve.ts";
+import { serving } from "../qmp/testing/serving.ts";
 import { loadFixtures } from "./loader.ts";
 import { DEFAULT_MACHINES_DIR, MachinePresets } from "./machines.ts";
 import { runSuite } from "./runner.ts";
@@ -18,44 +18,20 @@ const FIXTURES = new URL("../fixtures", import.meta.url).pathname;
 const ENDPOINT_MACHINE = "dcd-1x2g";
 
 /** Runs `serve` on a private socket until `fn` is done. */
-async function serving(
+async function servingEndpoint(
   host: string,
   profile: string,
   fn: (address: string) => Promise<void>,
 ): Promise<void> {
   const args = await new MachinePresets(DEFAULT_MACHINES_DIR).preset(ENDPOINT_MACHINE);
   const dir = await Deno.makeTempDir({ prefix: "cxl-marks-" });
-  const stop = Promise.withResolvers<void>();
-  const listening = Promise.withResolvers<void>();
-  const err: string[] = [];
-  const done = serve(
-    [
-      "--quiet",
-      "--profile",
-      profile,
-      "--host",
-      host,
-      "--",
-      ...args,
-      "-qmp",
-      `unix:${dir}/q.sock,server=on,wait=off`,
-    ],
-    {
-      stdout: () => {},
-      stderr: (l) => err.push(l),
-      stopSignal: stop.promise,
-      onListening: () => listening.resolve(),
-    },
-  );
-  await Promise.race([
-    listening.promise,
-    done.then(() => Promise.reject(new Error(err.join("\n")))),
-  ]);
   try {
-    await fn(`unix:${dir}/q.sock`);
+    await serving(
+      ["--profile", profile, "--host", host],
+      [...args, "-qmp", `unix:${dir}/q.sock,server=on,wait=off`],
+      () => fn(`unix:${dir}/q.sock`),
+    );
   } finally {
-    stop.resolve();
-    await done;
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
@@ -78,7 +54,7 @@ for (const profile of ["qemu-10.0", "qemu-11.1"]) {
       const leaks: string[] = [];
       let ran = 0;
       const skipped = new Map<string, string>();
-      await serving(host, profile, async (address) => {
+      await servingEndpoint(host, profile, async (address) => {
         const target = qmpTarget(address, { machine: args, machineName: ENDPOINT_MACHINE });
         for (const f of fixtures) {
           const before = await snapshot(address);

@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { capture } from "./testing/capture.ts";
+import { serving } from "./testing/serving.ts";
 import { main } from "./serve.ts";
 import { RawReader } from "./testing/raw_reader.ts";
 import { DCD_MACHINE } from "./testing/machines.ts";
@@ -13,28 +14,6 @@ async function abstractNames(prefix: string): Promise<string[]> {
   return table.split("\n").map((l) => l.trim().split(/\s+/)[7] ?? "").filter((p) =>
     p.startsWith(`@${prefix}`)
   );
-}
-
-/** Runs serve with these monitors until `fn` is done; returns the captured output. */
-async function serving(monitors: string[], fn: () => Promise<void>): Promise<void> {
-  const stop = Promise.withResolvers<void>();
-  const listening = Promise.withResolvers<void>();
-  const c = capture();
-  const done = main(["--quiet", "--", ...DCD_MACHINE, ...monitors], {
-    ...c.deps,
-    stopSignal: stop.promise,
-    onListening: () => listening.resolve(),
-  });
-  await Promise.race([
-    listening.promise,
-    done.then(() => Promise.reject(new Error(c.err.join("\n")))),
-  ]);
-  try {
-    await fn();
-  } finally {
-    stop.resolve();
-    assertEquals(await done, 0);
-  }
 }
 
 async function greeting(path: string): Promise<string> {
@@ -52,16 +31,20 @@ const unique = (what: string) => `cxl-dcd-${what}-${Deno.pid}-${crypto.randomUUI
 
 Deno.test("abstract=on listens on a Linux abstract socket, name only, with no file, as QEMU binds it", async () => {
   const name = unique("abs");
-  await serving(["-qmp", `unix:${name},abstract=on,server=on,wait=off`], async () => {
-    assertEquals(await abstractNames(name), [`@${name}`]);
-    await Deno.lstat(name).then(
-      () => {
-        throw new Error(`a file ${name} was created for an abstract socket`);
-      },
-      (e) => ok(e instanceof Deno.errors.NotFound),
-    );
-    ok((await greeting(abstractSocketPath(name, true))).startsWith('{"QMP": {"version"'));
-  });
+  await serving(
+    [],
+    [...DCD_MACHINE, "-qmp", `unix:${name},abstract=on,server=on,wait=off`],
+    async () => {
+      assertEquals(await abstractNames(name), [`@${name}`]);
+      await Deno.lstat(name).then(
+        () => {
+          throw new Error(`a file ${name} was created for an abstract socket`);
+        },
+        (e) => ok(e instanceof Deno.errors.NotFound),
+      );
+      ok((await greeting(abstractSocketPath(name, true))).startsWith('{"QMP": {"version"'));
+    },
+  );
   // The kernel lists accepted connections under the listener's name until they close.
   for (let i = 0; i < 50 && (await abstractNames(name)).length > 0; i++) {
     await new Promise((r) => setTimeout(r, 20));
@@ -71,7 +54,11 @@ Deno.test("abstract=on listens on a Linux abstract socket, name only, with no fi
 
 Deno.test("abstract=on,tight=off pads the address to all 108 bytes of sun_path, as QEMU does", async () => {
   const name = unique("loose");
-  await serving(["-qmp", `unix:${name},abstract=on,tight=off,server=on,wait=off`], async () => {
+  await serving([], [
+    ...DCD_MACHINE,
+    "-qmp",
+    `unix:${name},abstract=on,tight=off,server=on,wait=off`,
+  ], async () => {
     const [listed] = await abstractNames(name);
     assertEquals(listed, `@${name}`.padEnd(108, "@"));
     ok((await greeting(abstractSocketPath(name, false))).startsWith('{"QMP"'));
@@ -80,9 +67,13 @@ Deno.test("abstract=on,tight=off pads the address to all 108 bytes of sun_path, 
 
 Deno.test("a 107-byte abstract name is served and a 108-byte one gets QEMU's 'less than 107 bytes' message", async () => {
   const fits = unique("n").padEnd(107, "x");
-  await serving(["-qmp", `unix:${fits},abstract=on,server=on,wait=off`], async () => {
-    ok((await greeting(abstractSocketPath(fits, true))).startsWith('{"QMP"'));
-  });
+  await serving(
+    [],
+    [...DCD_MACHINE, "-qmp", `unix:${fits},abstract=on,server=on,wait=off`],
+    async () => {
+      ok((await greeting(abstractSocketPath(fits, true))).startsWith('{"QMP"'));
+    },
+  );
   const long = fits + "x";
   const c = capture();
   const location = `-qmp unix:${long},abstract=on,server=on,wait=off`;
@@ -94,12 +85,16 @@ Deno.test("a 107-byte abstract name is served and a 108-byte one gets QEMU's 'le
 
 Deno.test("an abstract name already bound is refused with QEMU's bind message; abstract=maybe with QEMU's boolean message", async () => {
   const name = unique("taken");
-  await serving(["-qmp", `unix:${name},abstract=on,server=on,wait=off`], async () => {
-    const c = capture();
-    const spec = `unix:${name},abstract=on,server=on,wait=off`;
-    assertEquals(await main(["--", ...DCD_MACHINE, "-qmp", spec], c.deps), 1);
-    assertEquals(c.err, [`serve: Failed to bind socket to ${name}: Address already in use`]);
-  });
+  await serving(
+    [],
+    [...DCD_MACHINE, "-qmp", `unix:${name},abstract=on,server=on,wait=off`],
+    async () => {
+      const c = capture();
+      const spec = `unix:${name},abstract=on,server=on,wait=off`;
+      assertEquals(await main(["--", ...DCD_MACHINE, "-qmp", spec], c.deps), 1);
+      assertEquals(c.err, [`serve: Failed to bind socket to ${name}: Address already in use`]);
+    },
+  );
   const c = capture();
   const spec = `unix:${name},abstract=maybe,server=on,wait=off`;
   assertEquals(await main(["--", ...DCD_MACHINE, "-qmp", spec], c.deps), 1);
@@ -117,7 +112,7 @@ Deno.test("a client-mode abstract socket connects out, and fails with QEMU's mes
 
   const listener = Deno.listen({ transport: "unix", path: abstractSocketPath(name, true) });
   try {
-    await serving(["-qmp", spec], async () => {
+    await serving([], [...DCD_MACHINE, "-qmp", spec], async () => {
       const conn = await listener.accept();
       const r = new RawReader(conn);
       await r.readUntil(() => r.text.includes("\r\n"), 2000);

@@ -1,36 +1,11 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { capture } from "./testing/capture.ts";
+import { serving } from "./testing/serving.ts";
 import { main } from "./serve.ts";
 import { QmpServer } from "./server.ts";
 import { RawReader } from "./testing/raw_reader.ts";
 import { DCD_MACHINE } from "./testing/machines.ts";
 import { FakeMachine } from "./testing/fake_machine.ts";
-
-/** Runs serve until `fn` is done. */
-async function serving(
-  own: string[],
-  monitors: string[],
-  fn: () => Promise<void>,
-): Promise<void> {
-  const stop = Promise.withResolvers<void>();
-  const listening = Promise.withResolvers<void>();
-  const c = capture();
-  const done = main([...own, "--quiet", "--", ...DCD_MACHINE, ...monitors], {
-    ...c.deps,
-    stopSignal: stop.promise,
-    onListening: () => listening.resolve(),
-  });
-  await Promise.race([
-    listening.promise,
-    done.then(() => Promise.reject(new Error(c.err.join("\n")))),
-  ]);
-  try {
-    await fn();
-  } finally {
-    stop.resolve();
-    assertEquals(await done, 0);
-  }
-}
 
 async function greeted(conn: Deno.Conn, ms: number): Promise<boolean> {
   const r = new RawReader(conn);
@@ -41,7 +16,7 @@ async function greeted(conn: Deno.Conn, ms: number): Promise<boolean> {
 Deno.test("one client at a time per socket by default: the next is greeted only when the first disconnects", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/q.sock`;
-  await serving([], ["-qmp", `unix:${path},server=on,wait=off`], async () => {
+  await serving([], [...DCD_MACHINE, "-qmp", `unix:${path},server=on,wait=off`], async () => {
     const a = await Deno.connect({ transport: "unix", path });
     ok(await greeted(a, 1000));
     const b = await Deno.connect({ transport: "unix", path }); // accepted by the kernel
@@ -60,7 +35,11 @@ Deno.test("one client at a time per socket by default: the next is greeted only 
 Deno.test("--concurrent-clients serves every client of a socket at once", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/q.sock`;
-  await serving(["--concurrent-clients"], ["-qmp", `unix:${path},server=on,wait=off`], async () => {
+  await serving(["--concurrent-clients"], [
+    ...DCD_MACHINE,
+    "-qmp",
+    `unix:${path},server=on,wait=off`,
+  ], async () => {
     const a = await Deno.connect({ transport: "unix", path });
     const b = await Deno.connect({ transport: "unix", path });
     ok(await greeted(a, 1000));
@@ -103,7 +82,7 @@ Deno.test("a client-mode -qmp socket connects out and is greeted", async () => {
   const path = `${dir}/fm.sock`;
   const listener = Deno.listen({ transport: "unix", path });
   const accepted = listener.accept();
-  await serving([], ["-qmp", `unix:${path}`], async () => {
+  await serving([], [...DCD_MACHINE, "-qmp", `unix:${path}`], async () => {
     const conn = await accepted;
     ok(await greeted(conn, 1000));
   });
@@ -115,6 +94,7 @@ Deno.test("libvirt's -chardev socket,server=on -mon chardev=X,mode=control is a 
   const dir = await Deno.makeTempDir();
   const path = `${dir}/mon.sock`;
   await serving([], [
+    ...DCD_MACHINE,
     "-chardev",
     `socket,id=charmonitor,path=${path},server=on,wait=off`,
     "-mon",

@@ -60,23 +60,49 @@ async function ping(path: string, ms: number, conns: Deno.Conn[]): Promise<{
   return { answers, worst };
 }
 
-Deno.test("8 flooding clients leave a pinging client >= 150 answers in 10 s, none slower than 250 ms", async () => {
+/** What a fairness scenario gets: the socket, and lists it adds its connections and tasks to. */
+interface Scene {
+  path: string;
+  conns: Deno.Conn[];
+  tasks: Promise<void>[];
+  /** True once the scenario is over: background writers stop. */
+  stopped(): boolean;
+}
+
+/** Serves the DCD machine on a private socket for `fn`, then closes every connection and the server. */
+async function scene(fn: (s: Scene) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "qmp-fair-" });
   const server = await QmpServer.listen({
     machine: createMachine(DCD_MACHINE),
     listen: [`unix:${dir}/q.sock,server=on,wait=off`],
   });
-  const path = `${dir}/q.sock`;
   let stop = false;
-  const conns: Deno.Conn[] = [];
-  const drain = async (c: Deno.Conn) => {
-    const buf = new Uint8Array(65536);
-    try {
-      while ((await c.read(buf)) !== null);
-    } catch { /* closed */ }
-  };
-  const tasks: Promise<void>[] = [];
+  const s: Scene = { path: `${dir}/q.sock`, conns: [], tasks: [], stopped: () => stop };
   try {
+    await fn(s);
+  } finally {
+    stop = true;
+    for (const c of s.conns) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    await Promise.allSettled(s.tasks);
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Reads and drops whatever a connection sends until it closes. */
+async function drain(c: Deno.Conn): Promise<void> {
+  const buf = new Uint8Array(65536);
+  try {
+    while ((await c.read(buf)) !== null);
+  } catch { /* closed */ }
+}
+
+Deno.test("8 flooding clients leave a pinging client >= 150 answers in 10 s, none slower than 250 ms", async () => {
+  await scene(async ({ path, conns, tasks, stopped }) => {
     const flood = new Uint8Array(8192).fill(0x5d); // ]
     for (let i = 0; i < 8; i++) {
       const c = await Deno.connect({ transport: "unix", path });
@@ -84,7 +110,7 @@ Deno.test("8 flooding clients leave a pinging client >= 150 answers in 10 s, non
       tasks.push(drain(c));
       tasks.push((async () => {
         await writeAll(c, enc.encode('{"execute":"qmp_capabilities"}\n'));
-        while (!stop) {
+        while (!stopped()) {
           await writeAll(c, flood).catch(() => {});
           await sleep(500);
         }
@@ -94,37 +120,14 @@ Deno.test("8 flooding clients leave a pinging client >= 150 answers in 10 s, non
     console.log(`${answers} answers, worst ${worst.toFixed(1)} ms`);
     ok(answers >= 150, `${answers} answers`);
     ok(worst < 250, `worst ${worst.toFixed(1)} ms`);
-  } finally {
-    stop = true;
-    for (const c of conns) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-    await Promise.allSettled(tasks);
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("200 KB of '[' then 200 KB of ']' from one client delays a pinging client by < 250 ms", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "qmp-fair-" });
-  const server = await QmpServer.listen({
-    machine: createMachine(DCD_MACHINE),
-    listen: [`unix:${dir}/q.sock,server=on,wait=off`],
-  });
-  const path = `${dir}/q.sock`;
-  const conns: Deno.Conn[] = [];
-  const tasks: Promise<void>[] = [];
-  try {
+  await scene(async ({ path, conns, tasks }) => {
     const c = await Deno.connect({ transport: "unix", path });
     conns.push(c);
-    tasks.push((async () => {
-      const buf = new Uint8Array(65536);
-      try {
-        while ((await c.read(buf)) !== null);
-      } catch { /* closed */ }
-    })());
+    tasks.push(drain(c));
     tasks.push((async () => {
       await sleep(200);
       await writeAll(c, new Uint8Array(200 * 1024).fill(0x5b)).catch(() => {}); // [
@@ -134,14 +137,5 @@ Deno.test("200 KB of '[' then 200 KB of ']' from one client delays a pinging cli
     console.log(`${answers} answers, worst ${worst.toFixed(1)} ms`);
     ok(answers >= 45, `${answers} answers`);
     ok(worst < 250, `worst ${worst.toFixed(1)} ms`);
-  } finally {
-    for (const c of conns) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-    await Promise.allSettled(tasks);
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -188,33 +188,20 @@ export async function listenUnix(path: string): Promise<Deno.Listener> {
   try {
     await Deno.chmod(priv, 0o700);
     const tmp = `${priv}/s`;
-    if (encoder.encode(path).length > MAX_BIND_PATH_BYTES) {
-      // Only QEMU's last byte of sun_path is missing: bind under the short
-      // name `s` in the private directory and rename into place.
-      const listener = bindInDirectory(priv, "s");
-      try {
-        await Deno.chmod(tmp, 0o600);
-        await Deno.rename(tmp, path);
-      } catch (e) {
-        listener.close();
-        throw e;
-      }
-      return listener;
-    }
-    if (encoder.encode(tmp).length > MAX_BIND_PATH_BYTES) {
-      const listener = bindAtUmask(path);
-      try {
-        await Deno.chmod(path, 0o600);
-      } catch (e) {
-        listener.close();
-        throw e;
-      }
-      return listener;
-    }
-    const listener = Deno.listen({ transport: "unix", path: tmp });
+    const tooLong = (p: string) => encoder.encode(p).length > MAX_BIND_PATH_BYTES;
+    // Bound at the target itself only when the target fits sun_path and the
+    // temporary path does not; otherwise bound at the temporary path and
+    // renamed into place. A target of 108 bytes (only QEMU's last byte of
+    // sun_path is missing) is bound under the short relative name `s`.
+    const atTarget = !tooLong(path) && tooLong(tmp);
+    const listener = atTarget
+      ? bindAtUmask(path)
+      : tooLong(path)
+      ? bindInDirectory(priv, "s")
+      : Deno.listen({ transport: "unix", path: tmp });
     try {
-      await Deno.chmod(tmp, 0o600);
-      await Deno.rename(tmp, path);
+      await Deno.chmod(atTarget ? path : tmp, 0o600);
+      if (!atTarget) await Deno.rename(tmp, path);
     } catch (e) {
       listener.close();
       throw e;

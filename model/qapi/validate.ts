@@ -77,17 +77,37 @@ function memberName(prefix: string, key: string | number): string {
   return typeof key === "number" ? `${prefix}[${key}]` : prefix + key;
 }
 
-/** Element types of array types (`[Foo]` -> `Foo`), computed once per type name. */
-const elementTypes = new Map<string, string>();
+const K_ARRAY = 0, K_ANY = 1, K_STR = 2, K_BOOL = 3, K_NUMBER = 4, K_NULL = 5;
+const K_INT64 = 6, K_UINT64 = 7, K_SIGNED = 8, K_UNSIGNED = 9, K_ENUM = 10, K_OBJECT = 11;
 
-function elementType(type: string): string {
-  let elem = elementTypes.get(type);
-  if (elem === undefined) {
-    elem = type.slice(1, -1);
-    elementTypes.set(type, elem);
-  }
-  return elem;
-}
+/** How one type name is visited (see `Validator.#kind`). */
+type BuiltinTag =
+  | typeof K_ANY
+  | typeof K_STR
+  | typeof K_BOOL
+  | typeof K_NUMBER
+  | typeof K_NULL
+  | typeof K_INT64
+  | typeof K_UINT64;
+type Kind =
+  | { tag: typeof K_ARRAY; elem: string }
+  | { tag: BuiltinTag }
+  | { tag: typeof K_SIGNED; min: bigint; max: bigint; minN: number; maxN: number; c: string }
+  | { tag: typeof K_UNSIGNED; max: bigint; maxN: number; c: string }
+  | { tag: typeof K_ENUM; values: ReadonlySet<string> }
+  | { tag: typeof K_OBJECT; def: TypeDef };
+
+const BUILTIN_KINDS: Readonly<Record<string, BuiltinTag>> = {
+  any: K_ANY,
+  str: K_STR,
+  bool: K_BOOL,
+  number: K_NUMBER,
+  null: K_NULL,
+  int: K_INT64,
+  int64: K_INT64,
+  uint64: K_UINT64,
+  size: K_UINT64,
+};
 
 /**
  * Validates QMP arguments against a schema, the way QEMU's input visitor does.
@@ -96,6 +116,7 @@ function elementType(type: string): string {
  */
 export class Validator {
   readonly #schema: QapiSchema;
+  readonly #kinds = new Map<string, Kind>();
 
   /**
    * Creates a validator for one schema.
@@ -208,83 +229,111 @@ export class Validator {
     key: string | number,
     float: boolean,
   ): QmpValue {
-    if (type.charCodeAt(0) === 0x5b /* [ */) {
-      const name = memberName(prefix, key);
-      if (!Array.isArray(v)) throw invalidType(name, "array");
-      const elem = elementType(type);
-      const out: QmpValue[] = new Array(v.length);
-      for (let i = 0; i < v.length; i++) {
-        const e = v[i] as QmpValue;
-        out[i] = this.#visit(elem, e, name, i, typeof e === "number" && isFloatMember(v, i));
+    const kind = this.#kind(type);
+    switch (kind.tag) {
+      case K_ARRAY: {
+        const name = memberName(prefix, key);
+        if (!Array.isArray(v)) throw invalidType(name, "array");
+        const elem = kind.elem;
+        const out: QmpValue[] = new Array(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const e = v[i] as QmpValue;
+          out[i] = this.#visit(elem, e, name, i, typeof e === "number" && isFloatMember(v, i));
+        }
+        return out;
       }
-      return out;
-    }
-    switch (type) {
-      case "any":
+      case K_ANY:
         return v;
-      case "str":
+      case K_STR:
         if (typeof v !== "string") throw invalidType(memberName(prefix, key), "string");
         return v;
-      case "bool":
+      case K_BOOL:
         if (typeof v !== "boolean") throw invalidType(memberName(prefix, key), "boolean");
         return v;
-      case "number":
+      case K_NUMBER:
         if (typeof v !== "number" && typeof v !== "bigint") {
           throw invalidType(memberName(prefix, key), "number");
         }
         return v;
-      case "null":
+      case K_NULL:
         if (v !== null) throw invalidType(memberName(prefix, key), "null");
         return v;
-      case "int":
-      case "int64": {
+      case K_INT64: {
         const n = asInteger(v, float);
         if (n === undefined || n > I64_MAX) throw invalidType(memberName(prefix, key), "integer");
         return n;
       }
-      case "uint64":
-      case "size":
+      case K_UINT64:
         return this.#uint64(v, prefix, key, float);
+      case K_SIGNED: {
+        if (typeof v === "number" && !float && Number.isSafeInteger(v)) {
+          if (v < kind.minN || v > kind.maxN) {
+            throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${kind.c}`);
+          }
+          return v === 0 ? 0 : v; // -0 reads as 0, as through a bigint
+        }
+        const n = asInteger(v, float);
+        if (n === undefined || n > I64_MAX) throw invalidType(memberName(prefix, key), "integer");
+        if (n < kind.min || n > kind.max) {
+          throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${kind.c}`);
+        }
+        return Number(n);
+      }
+      case K_UNSIGNED: {
+        if (typeof v === "number" && !float && Number.isSafeInteger(v) && v >= 0) {
+          if (v > kind.maxN) {
+            throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${kind.c}`);
+          }
+          return v === 0 ? 0 : v;
+        }
+        const n = this.#uint64(v, prefix, key, float);
+        if (n > kind.max) {
+          throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${kind.c}`);
+        }
+        return Number(n);
+      }
+      case K_ENUM:
+        if (typeof v !== "string") throw invalidType(memberName(prefix, key), "string");
+        if (!kind.values.has(v)) {
+          throw new QapiError(
+            `Parameter '${memberName(prefix, key)}' does not accept value '${v}'`,
+          );
+        }
+        return v;
+      case K_OBJECT:
+        if (!isObject(v)) throw invalidType(memberName(prefix, key), "object");
+        return this.#visitObject(kind.def, v, `${memberName(prefix, key)}.`);
     }
+  }
+
+  /** How a type name is visited, decided once per name (builtins, then sized integers, then the schema). */
+  #kind(type: string): Kind {
+    let kind = this.#kinds.get(type);
+    if (kind !== undefined) return kind;
+    const builtin = BUILTIN_KINDS[type];
     const signed = SIGNED[type];
-    if (signed !== undefined) {
-      if (typeof v === "number" && !float && Number.isSafeInteger(v)) {
-        if (v < Number(signed[0]) || v > Number(signed[1])) {
-          throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${signed[2]}`);
-        }
-        return v === 0 ? 0 : v; // -0 reads as 0, as through a bigint
-      }
-      const n = asInteger(v, float);
-      if (n === undefined || n > I64_MAX) throw invalidType(memberName(prefix, key), "integer");
-      if (n < signed[0] || n > signed[1]) {
-        throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${signed[2]}`);
-      }
-      return Number(n);
-    }
     const unsigned = UNSIGNED[type];
-    if (unsigned !== undefined) {
-      if (typeof v === "number" && !float && Number.isSafeInteger(v) && v >= 0) {
-        if (v > Number(unsigned[0])) {
-          throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${unsigned[1]}`);
-        }
-        return v === 0 ? 0 : v;
-      }
-      const n = this.#uint64(v, prefix, key, float);
-      if (n > unsigned[0]) {
-        throw new QapiError(`Parameter '${memberName(prefix, key)}' expects ${unsigned[1]}`);
-      }
-      return Number(n);
+    if (type.charCodeAt(0) === 0x5b /* [ */) kind = { tag: K_ARRAY, elem: type.slice(1, -1) };
+    else if (builtin !== undefined) kind = { tag: builtin };
+    else if (signed !== undefined) {
+      kind = {
+        tag: K_SIGNED,
+        min: signed[0],
+        max: signed[1],
+        minN: Number(signed[0]),
+        maxN: Number(signed[1]),
+        c: signed[2],
+      };
+    } else if (unsigned !== undefined) {
+      kind = { tag: K_UNSIGNED, max: unsigned[0], maxN: Number(unsigned[0]), c: unsigned[1] };
+    } else {
+      const t = this.#named(type);
+      kind = t.kind === "enum"
+        ? { tag: K_ENUM, values: new Set(t.values) }
+        : { tag: K_OBJECT, def: t };
     }
-    const t = this.#named(type);
-    if (t.kind === "enum") {
-      if (typeof v !== "string") throw invalidType(memberName(prefix, key), "string");
-      if (!t.values.includes(v)) {
-        throw new QapiError(`Parameter '${memberName(prefix, key)}' does not accept value '${v}'`);
-      }
-      return v;
-    }
-    if (!isObject(v)) throw invalidType(memberName(prefix, key), "object");
-    return this.#visitObject(t, v, `${memberName(prefix, key)}.`);
+    this.#kinds.set(type, kind);
+    return kind;
   }
 
   #uint64(v: QmpValue, prefix: string, key: string | number, float: boolean): bigint {

@@ -81,19 +81,25 @@ function optionName(arg: string): string {
 
 /**
  * Why a machine description needs its firmware (then bring-up stays with
- * it), or `undefined` when the host side can bring it up directly: not when
- * it starts paused itself (`-S`: no firmware runs, and nothing is brought
- * up), nor when it chooses a firmware or a kernel (`-bios`, `-kernel`,
- * `-pflash`, `-drive if=pflash`, `firmware=` on `-machine`).
+ * it), or `undefined` when the host side can bring it up directly: only a
+ * q35 machine can be, and not when it starts paused itself (`-S`: no
+ * firmware runs, and nothing is brought up), nor when it chooses a firmware
+ * or a kernel (`-bios`, `-kernel`, `-pflash`, `-drive if=pflash`,
+ * `firmware=` on `-machine`).
  *
  * @example
  * ```ts
  * import { firmwareNeed } from "@cxl-dcd/conformance/conformance";
- * if (firmwareNeed(["-machine", "q35"]) !== undefined) throw new Error();
- * if (firmwareNeed(["-S"]) === undefined) throw new Error();
+ * if (firmwareNeed(["-machine", "q35,cxl=on"]) !== undefined) throw new Error();
+ * if (firmwareNeed(["-machine", "q35", "-S"]) === undefined) throw new Error();
+ * if (firmwareNeed(["-machine", "none"]) === undefined) throw new Error();
  * ```
  */
 export function firmwareNeed(machine: readonly string[]): string | undefined {
+  const type = machineType(machine);
+  if (type !== "q35" && !/^pc-q35-/.test(type)) {
+    return `it is not a q35 machine (${type}): the bring-up programs q35's MCH`;
+  }
   for (let i = 0; i < machine.length; i++) {
     const name = optionName(machine[i] as string);
     const value = machine[i + 1] ?? "";
@@ -109,6 +115,23 @@ export function firmwareNeed(machine: readonly string[]): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The machine type a description selects (the last `-machine`/`-M` that
+ * names one, as QEMU takes it), `pc` when none does (x86_64's default).
+ */
+function machineType(machine: readonly string[]): string {
+  let type = "pc";
+  for (let i = 0; i < machine.length; i++) {
+    const name = optionName(machine[i] as string);
+    if (name !== "-machine" && name !== "-M") continue;
+    for (const [k, part] of (machine[i + 1] ?? "").split(",").entries()) {
+      if (part.startsWith("type=")) type = part.slice(5);
+      else if (k === 0 && part !== "" && !part.includes("=")) type = part;
+    }
+  }
+  return type;
 }
 
 /** A memory BAR found by sizing. */
@@ -164,9 +187,10 @@ interface Item {
  * @example
  * ```ts
  * import { planResources } from "@cxl-dcd/conformance/conformance";
- * const plan = planResources([0], [
- *   { bus: 0, device: 2, function: 0, bridge: false, bars: [{ index: 0, is64: true, size: 0x10000n }] },
- * ]);
+ * const plan = planResources([0], [{
+ *   bus: 0, device: 2, function: 0, vendor: 0x8086, deviceId: 0x0d93, classCode: 0x050210,
+ *   bridge: false, bars: [{ index: 0, is64: true, size: 0x10000n }],
+ * }]);
  * if (plan.bars.get("00:02.0")?.get(0) !== 0xc0000000n) throw new Error();
  * ```
  */

@@ -40,18 +40,26 @@ Deno.test("the halt firmware is SeaBIOS-sized and its reset vector is cli; hlt; 
   assertEquals(directBringupArgs("/d/halt.bin"), ["-S", "-bios", "/d/halt.bin"]);
 });
 
-Deno.test("a description that starts paused or chooses its firmware keeps firmware bring-up", () => {
+Deno.test("only a q35 description that neither starts paused nor chooses its firmware is brought up directly", () => {
+  const q35 = ["-machine", "q35,cxl=on"];
   assertEquals(firmwareNeed(DCD_1X2G), undefined);
+  assertEquals(firmwareNeed(["-M", "pc-q35-10.0"]), undefined);
+  assertEquals(firmwareNeed(["-machine", "type=q35,cxl=on"]), undefined);
   assertEquals(firmwareNeed([...DCD_1X2G, "-S"]), "it starts paused (-S)");
-  assertEquals(firmwareNeed(["--S"]), "it starts paused (-S)");
-  assertEquals(firmwareNeed(["-bios", "x.bin"]), "it chooses its firmware (-bios)");
-  assertEquals(firmwareNeed(["-kernel", "bzImage"]), "it chooses its firmware (-kernel)");
+  assertEquals(firmwareNeed([...q35, "--S"]), "it starts paused (-S)");
+  assertEquals(firmwareNeed([...q35, "-bios", "x.bin"]), "it chooses its firmware (-bios)");
+  assertEquals(firmwareNeed([...q35, "-kernel", "bzImage"]), "it chooses its firmware (-kernel)");
   assertEquals(
-    firmwareNeed(["-drive", "if=pflash,format=raw,file=c.fd"]),
+    firmwareNeed([...q35, "-drive", "if=pflash,format=raw,file=c.fd"]),
     "it chooses its firmware (-drive if=pflash)",
   );
   assertEquals(firmwareNeed(["-M", "q35,firmware=x"]), "it chooses its firmware (firmware=)");
-  assertEquals(firmwareNeed(["-drive", "if=virtio,file=d.img"]), undefined);
+  assertEquals(firmwareNeed([...q35, "-drive", "if=virtio,file=d.img"]), undefined);
+  assertEquals(
+    firmwareNeed(["-machine", "none"]),
+    "it is not a q35 machine (none): the bring-up programs q35's MCH",
+  );
+  assertEquals(firmwareNeed([]), "it is not a q35 machine (pc): the bring-up programs q35's MCH");
 });
 
 Deno.test("BARs pack largest first and every bridge window covers what is below it", () => {

@@ -170,6 +170,7 @@ export type {
   JsonErrorDialect,
   QmpParameters,
   QomParameters,
+  TableCommand,
   TaggedMemoryFeatures,
 } from "./model/mod.ts";
 export type {

@@ -26,6 +26,16 @@
 
 import type { MailboxReply } from "../../model/host_interface.ts";
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
+import {
+  encodeTableRequest,
+  noOutput,
+  type TableCommand,
+  tableCommand,
+  type TableCommandSpec,
+  TableFieldReader,
+  totalDecoder,
+  toUint as sharedToUint,
+} from "../../model/dcd/field_codec.ts";
 import { fromHex, jsonInt, toHex } from "./bytes.ts";
 import {
   DC_EVENT_TYPES,
@@ -92,27 +102,8 @@ export interface HostField {
   readonly fields?: readonly HostField[];
 }
 
-/** One named mailbox command of the vocabulary. */
-export interface HostCommand {
-  /** The name transcripts use (`=> DEVICE NAME {...}`). */
-  readonly name: string;
-  /** The command's name in the CXL specification. */
-  readonly title: string;
-  /** Mailbox opcode; `undefined` for `raw`, whose `opcode` field gives it. */
-  readonly opcode: number | undefined;
-  /** Request fields (besides `payload-length`, accepted everywhere). */
-  readonly input: readonly HostField[];
-  /** Request field names (besides `payload-length`). */
-  readonly inputFields: readonly string[];
-  /** Reply fields, as the decoder writes them (besides the generic `trailing-hex`, `payload-hex`, `decode-error`). */
-  readonly output: readonly HostField[];
-  /** Example request fields, as a transcript writes them after the command name. */
-  readonly example: QmpObject;
-  /** Encodes decoded input fields to the input payload. Throws {@linkcode HostFieldError}. */
-  encode(fields: QmpObject): Uint8Array;
-  /** Decodes an output payload to fields (total; never throws). */
-  decode(payload: Uint8Array): QmpObject;
-}
+/** One named mailbox command of the vocabulary (encoding throws {@linkcode HostFieldError}). */
+export type HostCommand = TableCommand<HostField>;
 
 /**
  * Converts a typed layout value to transcript fields: camelCase keys become
@@ -154,100 +145,41 @@ function bitsOf(type: HostFieldType | undefined, where: string): number {
 }
 
 /** Reads and validates input fields of one command, with the widths and defaults of its table. */
-class FieldReader {
-  readonly #command: string;
-  readonly #fields: QmpObject;
-  readonly #spec: ReadonlyMap<string, HostField>;
-  constructor(command: string, fields: QmpObject, spec: readonly HostField[]) {
-    this.#command = command;
-    this.#fields = fields;
-    this.#spec = new Map(spec.map((f) => [f.name, f]));
-    for (const key of Object.keys(fields)) {
-      if (key !== "payload-length" && !this.#spec.has(key)) {
-        const allowed = [...this.#spec.keys()];
-        throw new HostFieldError(
-          `${command}: unknown field '${key}'; expected ${
-            allowed.length === 0 ? "no fields" : `only ${allowed.join(", ")}`
-          } (and payload-length)`,
-        );
-      }
-    }
-  }
-
-  #field(name: string): HostField {
-    const f = this.#spec.get(name);
-    if (f === undefined) throw new TypeError(`${this.#command}: '${name}' is not in its table`);
-    return f;
-  }
-
-  has(name: string): boolean {
-    return this.#fields[name] !== undefined;
-  }
-
-  raw(name: string): QmpValue | undefined {
-    return this.#fields[name];
-  }
-
+class FieldReader extends TableFieldReader<HostField> {
   uint(name: string): bigint {
-    const f = this.#field(name);
-    const where = `${this.#command}: field '${name}'`;
+    const f = this.field(name);
+    const where = `${this.command}: field '${name}'`;
     const fallback = typeof f.default === "number" ? f.default : undefined;
-    return toUint(this.#fields[name], bitsOf(f.type, where), where, fallback);
-  }
-
-  num(name: string): number {
-    return Number(this.uint(name));
+    return toUint(this.raw(name), bitsOf(f.type, where), where, fallback);
   }
 
   log(): number {
-    const v = this.#fields["log"];
+    const v = this.raw("log");
     if (typeof v === "string") {
       const id = EVENT_LOGS[v];
       if (id === undefined) {
         throw new HostFieldError(
-          `${this.#command}: field 'log' is ${JSON.stringify(v)}; expected one of ${
+          `${this.command}: field 'log' is ${JSON.stringify(v)}; expected one of ${
             Object.keys(EVENT_LOGS).join(", ")
           } or a log id number`,
         );
       }
       return id;
     }
-    return Number(toUint(v, 8, `${this.#command}: field 'log'`));
-  }
-
-  list(name: string): QmpValue[] {
-    const v = this.#fields[name] ?? this.#field(name).default;
-    if (!Array.isArray(v)) {
-      throw new HostFieldError(`${this.#command}: field '${name}' must be a list`);
-    }
-    return v;
+    return Number(toUint(v, 8, `${this.command}: field 'log'`));
   }
 
   /** A list of unsigned integers of the field's element type. */
   uints(name: string): number[] {
-    const bits = bitsOf(this.#field(name).element, `${this.#command}: ${name}[]`);
-    return this.list(name).map((h, i) =>
-      Number(toUint(h, bits, `${this.#command}: ${name}[${i}]`))
-    );
+    const bits = bitsOf(this.field(name).element, `${this.command}: ${name}[]`);
+    return this.list(name).map((h, i) => Number(toUint(h, bits, `${this.command}: ${name}[${i}]`)));
   }
 
   ranges(name: string): DpaRange[] {
-    const members = this.#field(name).fields ?? [];
+    const members = this.field(name).fields ?? [];
     const names = members.map((m) => m.name);
-    return this.list(name).map((item, i) => {
-      const where = `${this.#command}: ${name}[${i}]`;
-      if (item === null || typeof item !== "object" || Array.isArray(item)) {
-        throw new HostFieldError(
-          `${where} must be an object {${names.map((n) => `"${n}": N`).join(", ")}}`,
-        );
-      }
-      for (const k of Object.keys(item)) {
-        if (!names.includes(k)) {
-          throw new HostFieldError(
-            `${where}: unknown member '${k}'; expected only ${names.join(" and ")}`,
-          );
-        }
-      }
+    const shape = `{${names.map((n) => `"${n}": N`).join(", ")}}`;
+    return this.objects(name, shape, " and ", (item, where) => {
       const member = (n: string) =>
         toUint(item[n], bitsOf(members.find((m) => m.name === n)?.type, n), `${where}.${n}`);
       return { dpa: member("dpa"), len: member("len") };
@@ -255,71 +187,33 @@ class FieldReader {
   }
 
   string(name: string): string {
-    const v = this.#fields[name] ?? this.#field(name).default;
+    const v = this.value(name);
     if (typeof v !== "string") {
-      throw new HostFieldError(`${this.#command}: field '${name}' must be a string`);
+      throw new HostFieldError(`${this.command}: field '${name}' must be a string`);
     }
     return v;
   }
 }
 
-function toUint(value: QmpValue | undefined, bits: number, where: string, fallback?: number) {
-  if (value === undefined) {
-    if (fallback !== undefined) return BigInt(fallback);
-    throw new HostFieldError(`${where} is missing; expected an unsigned ${bits}-bit integer`);
-  }
-  let v: bigint;
-  if (typeof value === "bigint") v = value;
-  else if (typeof value === "number" && Number.isInteger(value)) v = BigInt(value);
-  else {
-    throw new HostFieldError(
-      `${where} is ${JSON.stringify(value)}; expected an unsigned ${bits}-bit integer`,
-    );
-  }
-  if (v < 0n || v >= 1n << BigInt(bits)) {
-    throw new HostFieldError(`${where} is ${v}; expected an unsigned ${bits}-bit integer`);
-  }
-  return v;
-}
-
-function noOutput(payload: Uint8Array): QmpObject {
-  return payload.length === 0 ? {} : { "trailing-hex": toHex(payload) };
+function toUint(
+  value: QmpValue | undefined,
+  bits: number,
+  where: string,
+  fallback?: number,
+): bigint {
+  return sharedToUint(value, bits, where, HostFieldError, fallback);
 }
 
 function decoded<T>(decode: (p: Uint8Array) => T): (payload: Uint8Array) => QmpObject {
-  return (payload) => {
-    if (payload.length === 0) return {};
-    try {
-      return toFields(decode(payload)) as QmpObject;
-    } catch (e) {
-      if (!(e instanceof HostDecodeError)) throw e;
-      return { "payload-hex": toHex(payload), "decode-error": e.message };
-    }
-  };
+  return totalDecoder((payload) => toFields(decode(payload)) as QmpObject, HostDecodeError);
 }
 
-interface CommandSpec {
-  title: string;
-  opcode: number | undefined;
-  input: readonly HostField[];
-  output: readonly HostField[];
-  example: QmpObject;
-  encode: (r: FieldReader) => Uint8Array;
-  decode: (payload: Uint8Array) => QmpObject;
-}
-
-function command(name: string, spec: CommandSpec): HostCommand {
-  return {
+function command(name: string, spec: TableCommandSpec<HostField, FieldReader>): HostCommand {
+  return tableCommand(
     name,
-    title: spec.title,
-    opcode: spec.opcode,
-    input: spec.input,
-    inputFields: spec.input.map((f) => f.name),
-    output: spec.output,
-    example: spec.example,
-    encode: (fields) => spec.encode(new FieldReader(name, fields, spec.input)),
-    decode: spec.decode,
-  };
+    spec,
+    (fields) => new FieldReader(name, fields, spec.input, HostFieldError),
+  );
 }
 
 const EMPTY = new Uint8Array(0);
@@ -680,18 +574,7 @@ function lookup(name: string): HostCommand {
  */
 export function encodeHostRequest(command: string, fields: QmpObject): HostRequest {
   if (isFmCommand(command)) return encodeFmRequest(command, fields);
-  const cmd = lookup(command);
-  let payload = cmd.encode(fields);
-  const opcode = cmd.opcode ?? Number(toUint(fields["opcode"], 16, "raw: field 'opcode'"));
-  if (fields["payload-length"] !== undefined) {
-    const length = Number(
-      toUint(fields["payload-length"], 16, `${command}: field 'payload-length'`),
-    );
-    const sized = new Uint8Array(length);
-    sized.set(payload.subarray(0, length));
-    payload = sized;
-  }
-  return { opcode, payload };
+  return encodeTableRequest(lookup(command), command, fields, HostFieldError);
 }
 
 /** A decoded mailbox reply. */

@@ -26,6 +26,16 @@ import { fromHex, toHex } from "../hex.ts";
 import type { QmpObject, QmpValue } from "../qmp_value.ts";
 import { formatUuid, tryParseUuid } from "../uuid.ts";
 import { PayloadWriter } from "./bytes.ts";
+import {
+  encodeTableRequest,
+  noOutput,
+  type TableCommand,
+  tableCommand,
+  type TableCommandSpec,
+  TableFieldReader,
+  totalDecoder,
+  toUint as sharedToUint,
+} from "./field_codec.ts";
 
 /** FM-step input fields are invalid; the message says which and what was expected. */
 export class FmFieldError extends Error {
@@ -60,28 +70,10 @@ export interface FmField {
 /** Where an FM command goes: the device's FM-API (through the tunnel), or the switch CCI. */
 export type FmRoute = "tunnel" | "switch-cci";
 
-/** One named FM command. */
-export interface FmCommand {
-  /** The name transcripts use (`=> DEVICE NAME {...}`). */
-  readonly name: string;
-  /** The command's name in the CXL specification. */
-  readonly title: string;
-  /** Opcode; `undefined` for the raw commands, whose `opcode` field gives it. */
-  readonly opcode: number | undefined;
+/** One named FM command (encoding throws {@linkcode FmFieldError}). */
+export interface FmCommand extends TableCommand<FmField> {
   /** Where the command goes. */
   readonly route: FmRoute;
-  /** Request fields (besides `payload-length`). */
-  readonly input: readonly FmField[];
-  /** Request field names (besides `payload-length`). */
-  readonly inputFields: readonly string[];
-  /** Reply fields, as the decoder writes them (besides `trailing-hex`, `payload-hex`, `decode-error`). */
-  readonly output: readonly FmField[];
-  /** Example request fields. */
-  readonly example: QmpObject;
-  /** Encodes input fields to the payload. Throws {@linkcode FmFieldError}. */
-  encode(fields: QmpObject): Uint8Array;
-  /** Decodes an output payload to fields (total; never throws). */
-  decode(payload: Uint8Array): QmpObject;
 }
 
 const SELECTION_POLICIES = ["free", "contiguous", "prescriptive", "enable-shared-access"];
@@ -90,21 +82,7 @@ const NIL_TAG = "00000000-0000-0000-0000-000000000000";
 const BITS: Partial<Record<FmFieldType, number>> = { u8: 8, u16: 16, u32: 32, u64: 64 };
 
 function toUint(value: QmpValue | undefined, bits: number, where: string): bigint {
-  if (value === undefined) {
-    throw new FmFieldError(`${where} is missing; expected an unsigned ${bits}-bit integer`);
-  }
-  let v: bigint;
-  if (typeof value === "bigint") v = value;
-  else if (typeof value === "number" && Number.isInteger(value)) v = BigInt(value);
-  else {
-    throw new FmFieldError(
-      `${where} is ${JSON.stringify(value)}; expected an unsigned ${bits}-bit integer`,
-    );
-  }
-  if (v < 0n || v >= 1n << BigInt(bits)) {
-    throw new FmFieldError(`${where} is ${v}; expected an unsigned ${bits}-bit integer`);
-  }
-  return v;
+  return sharedToUint(value, bits, where, FmFieldError);
 }
 
 function uuidOf(value: QmpValue | undefined, where: string): Uint8Array {
@@ -119,47 +97,14 @@ function uuidOf(value: QmpValue | undefined, where: string): Uint8Array {
 }
 
 /** Reads one command's input fields with the widths and defaults of its table. */
-class Fields {
-  readonly #spec: ReadonlyMap<string, FmField>;
-  constructor(readonly command: string, readonly fields: QmpObject, spec: readonly FmField[]) {
-    this.#spec = new Map(spec.map((f) => [f.name, f]));
-    for (const key of Object.keys(fields)) {
-      if (key !== "payload-length" && !this.#spec.has(key)) {
-        const allowed = [...this.#spec.keys()];
-        throw new FmFieldError(
-          `${command}: unknown field '${key}'; expected ${
-            allowed.length === 0 ? "no fields" : `only ${allowed.join(", ")}`
-          } (and payload-length)`,
-        );
-      }
-    }
-  }
-
-  #field(name: string): FmField {
-    const f = this.#spec.get(name);
-    if (f === undefined) throw new TypeError(`${this.command}: '${name}' is not in its table`);
-    return f;
-  }
-
-  #value(name: string): QmpValue | undefined {
-    return this.fields[name] ?? this.#field(name).default;
-  }
-
-  has(name: string): boolean {
-    return this.fields[name] !== undefined;
-  }
-
+class Fields extends TableFieldReader<FmField> {
   uint(name: string): bigint {
-    const f = this.#field(name);
-    return toUint(this.#value(name), BITS[f.type] ?? 64, `${this.command}: field '${name}'`);
-  }
-
-  num(name: string): number {
-    return Number(this.uint(name));
+    const f = this.field(name);
+    return toUint(this.value(name), BITS[f.type] ?? 64, `${this.command}: field '${name}'`);
   }
 
   bool(name: string): boolean {
-    const v = this.#value(name);
+    const v = this.value(name);
     if (typeof v !== "boolean") {
       throw new FmFieldError(
         `${this.command}: field '${name}' is ${JSON.stringify(v)}; expected true or false`,
@@ -169,7 +114,7 @@ class Fields {
   }
 
   policy(name: string, names: readonly string[]): number {
-    const v = this.#value(name);
+    const v = this.value(name);
     if (typeof v === "string") {
       const i = names.indexOf(v);
       if (i < 0) {
@@ -185,11 +130,11 @@ class Fields {
   }
 
   uuid(name: string): Uint8Array {
-    return uuidOf(this.#value(name), `${this.command}: field '${name}'`);
+    return uuidOf(this.value(name), `${this.command}: field '${name}'`);
   }
 
   hex(name: string): Uint8Array {
-    const v = this.#value(name);
+    const v = this.value(name);
     if (typeof v !== "string") {
       throw new FmFieldError(`${this.command}: field '${name}' must be a hex string`);
     }
@@ -198,33 +143,6 @@ class Fields {
     } catch (e) {
       throw new FmFieldError(`${this.command}: field '${name}': ${(e as Error).message}`);
     }
-  }
-
-  list(name: string): QmpValue[] {
-    const v = this.#value(name);
-    if (!Array.isArray(v)) {
-      throw new FmFieldError(`${this.command}: field '${name}' must be a list`);
-    }
-    return v;
-  }
-
-  /** Checks the members of the objects of a list field against the field's member table. */
-  objects(name: string): QmpObject[] {
-    const members = (this.#field(name).fields ?? []).map((m) => m.name);
-    return this.list(name).map((item, i) => {
-      const where = `${this.command}: ${name}[${i}]`;
-      if (item === null || typeof item !== "object" || Array.isArray(item)) {
-        throw new FmFieldError(`${where} must be an object {"dpa": N, "len": N}`);
-      }
-      for (const k of Object.keys(item)) {
-        if (!members.includes(k)) {
-          throw new FmFieldError(
-            `${where}: unknown member '${k}'; expected only ${members.join(", ")}`,
-          );
-        }
-      }
-      return item as QmpObject;
-    });
   }
 }
 
@@ -240,19 +158,7 @@ function trailing(p: Uint8Array, end: number): QmpObject {
 }
 
 function decoded(decode: (p: Uint8Array) => QmpObject): (p: Uint8Array) => QmpObject {
-  return (p) => {
-    if (p.length === 0) return {};
-    try {
-      return decode(p);
-    } catch (e) {
-      if (!(e instanceof Short)) throw e;
-      return { "payload-hex": toHex(p), "decode-error": e.message };
-    }
-  };
-}
-
-function noOutput(p: Uint8Array): QmpObject {
-  return p.length === 0 ? {} : { "trailing-hex": toHex(p) };
+  return totalDecoder(decode, Short);
 }
 
 function view(p: Uint8Array): DataView {
@@ -342,7 +248,9 @@ function decodeRegionExtentLists(p: Uint8Array): QmpObject {
 }
 
 function encodeInitiate(r: Fields, policyByte: number): Uint8Array {
-  const extents = r.objects("extents").map((item, i) => {
+  // Every element is checked to be an extent object before any member is read.
+  const items = r.objects("extents", '{"dpa": N, "len": N}', ", ", (item) => item);
+  const extents = items.map((item, i) => {
     const where = `${r.command}: extents[${i}]`;
     return {
       dpa: toUint(item["dpa"], 64, `${where}.dpa`),
@@ -363,30 +271,17 @@ function encodeInitiate(r: Fields, policyByte: number): Uint8Array {
   return w.bytes;
 }
 
-interface CommandSpec {
-  title: string;
-  opcode: number | undefined;
+interface CommandSpec extends TableCommandSpec<FmField, Fields> {
   route?: FmRoute;
-  input: readonly FmField[];
-  output: readonly FmField[];
-  example: QmpObject;
-  encode: (r: Fields) => Uint8Array;
-  decode: (payload: Uint8Array) => QmpObject;
 }
 
 function command(name: string, spec: CommandSpec): FmCommand {
-  return {
+  const cmd = tableCommand(
     name,
-    title: spec.title,
-    opcode: spec.opcode,
-    route: spec.route ?? "tunnel",
-    input: spec.input,
-    inputFields: spec.input.map((f) => f.name),
-    output: spec.output,
-    example: spec.example,
-    encode: (fields) => spec.encode(new Fields(name, fields, spec.input)),
-    decode: spec.decode,
-  };
+    spec,
+    (fields) => new Fields(name, fields, spec.input, FmFieldError),
+  );
+  return { ...cmd, route: spec.route ?? "tunnel" };
 }
 
 const EMPTY = new Uint8Array(0);
@@ -644,16 +539,7 @@ export interface FmRequest {
  */
 export function encodeFmRequest(command: string, fields: QmpObject): FmRequest {
   const cmd = fmCommand(command);
-  let payload = cmd.encode(fields);
-  const opcode = cmd.opcode ?? Number(toUint(fields["opcode"], 16, `${command}: field 'opcode'`));
-  if (fields["payload-length"] !== undefined) {
-    const length = Number(
-      toUint(fields["payload-length"], 16, `${command}: field 'payload-length'`),
-    );
-    const sized = new Uint8Array(length);
-    sized.set(payload.subarray(0, length));
-    payload = sized;
-  }
+  const { opcode, payload } = encodeTableRequest(cmd, command, fields, FmFieldError);
   return cmd.route === "switch-cci"
     ? { opcode, payload, fm: true, switchCci: true }
     : { opcode, payload, fm: true };

@@ -61,5 +61,6 @@ export {
   type FmRoute,
   isFmCommand,
 } from "./fm_codec.ts";
+export type { TableCommand } from "./field_codec.ts";
 export { PayloadReader, PayloadWriter } from "./bytes.ts";
 export type * from "./types.ts";

@@ -98,9 +98,13 @@ function uuidOf(value: QmpValue | undefined, where: string): Uint8Array {
 
 /** Reads one command's input fields with the widths and defaults of its table. */
 class Fields extends TableFieldReader<FmField> {
+  /** The width of an integer field's table type. */
+  bits(name: string): number {
+    return BITS[this.field(name).type] ?? 64;
+  }
+
   uint(name: string): bigint {
-    const f = this.field(name);
-    return toUint(this.value(name), BITS[f.type] ?? 64, `${this.command}: field '${name}'`);
+    return toUint(this.value(name), this.bits(name), `${this.command}: field '${name}'`);
   }
 
   bool(name: string): boolean {
@@ -284,6 +288,35 @@ function command(name: string, spec: CommandSpec): FmCommand {
   return { ...cmd, route: spec.route ?? "tunnel" };
 }
 
+/** The commands of a table of specs, each named by its key. */
+function commands(specs: Readonly<Record<string, CommandSpec>>): Record<string, FmCommand> {
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [name, command(name, spec)]),
+  );
+}
+
+/**
+ * The encoder of a fixed-size request of integer fields: each field of
+ * `offsets` (in that order) at its offset, as wide as its table type.
+ */
+function fixedRequest(
+  size: number,
+  offsets: Readonly<Record<string, number>>,
+): (r: Fields) => Uint8Array {
+  return (r) => {
+    const w = new PayloadWriter(size);
+    for (const [name, at] of Object.entries(offsets)) {
+      const v = r.uint(name);
+      const bits = r.bits(name);
+      if (bits === 64) w.u64(at, v);
+      else if (bits === 32) w.u32(at, Number(v));
+      else if (bits === 16) w.u16(at, Number(v));
+      else w.u8(at, Number(v));
+    }
+    return w.bytes;
+  };
+}
+
 const EMPTY = new Uint8Array(0);
 
 function field(
@@ -321,9 +354,18 @@ const RAW_INPUT: readonly FmField[] = [
 ];
 const RAW_OUTPUT: readonly FmField[] = [field("payload-hex", "hex", "the output payload as hex")];
 
+/** What the raw commands share: the opcode and the payload are given, the answer is bytes. */
+const RAW: Omit<CommandSpec, "title" | "example"> = {
+  opcode: undefined,
+  input: RAW_INPUT,
+  output: RAW_OUTPUT,
+  encode: (r) => r.hex("payload-hex"),
+  decode: (p) => ({ "payload-hex": toHex(p) }),
+};
+
 /** The named FM commands (see the module doc). */
-export const FM_COMMANDS: Readonly<Record<string, FmCommand>> = {
-  "fm-get-dcd-info": command("fm-get-dcd-info", {
+export const FM_COMMANDS: Readonly<Record<string, FmCommand>> = commands({
+  "fm-get-dcd-info": {
     title: "Get DCD Info",
     opcode: 0x5600,
     input: [],
@@ -341,8 +383,8 @@ export const FM_COMMANDS: Readonly<Record<string, FmCommand>> = {
     example: {},
     encode: () => EMPTY,
     decode: decoded(decodeDcdInfo),
-  }),
-  "fm-get-host-dc-region-config": command("fm-get-host-dc-region-config", {
+  },
+  "fm-get-host-dc-region-config": {
     title: "Get Host DC Region Configuration",
     opcode: 0x5601,
     input: [
@@ -370,12 +412,10 @@ export const FM_COMMANDS: Readonly<Record<string, FmCommand>> = {
       field("tags-available", "u32", "tags it can still take"),
     ],
     example: { "region-count": 2 },
-    encode: (r) =>
-      new PayloadWriter(4).u16(0, r.num("host-id")).u8(2, r.num("region-count"))
-        .u8(3, r.num("start-region")).bytes,
+    encode: fixedRequest(4, { "host-id": 0, "region-count": 2, "start-region": 3 }),
     decode: decoded(decodeHostRegionConfig),
-  }),
-  "fm-set-dc-region-config": command("fm-set-dc-region-config", {
+  },
+  "fm-set-dc-region-config": {
     title: "Set DC Region Configuration",
     opcode: 0x5602,
     input: [
@@ -385,12 +425,10 @@ export const FM_COMMANDS: Readonly<Record<string, FmCommand>> = {
     ],
     output: [],
     example: { "region": 0, "block-size": 2097152 },
-    encode: (r) =>
-      new PayloadWriter(16).u8(0, r.num("region")).u64(4, r.uint("block-size"))
-        .u8(0xc, r.num("flags")).bytes,
+    encode: fixedRequest(16, { "region": 0, "block-size": 4, "flags": 0xc }),
     decode: noOutput,
-  }),
-  "fm-get-dc-region-extent-lists": command("fm-get-dc-region-extent-lists", {
+  },
+  "fm-get-dc-region-extent-lists": {
     title: "Get DC Region Extent Lists",
     opcode: 0x5603,
     input: [
@@ -407,12 +445,10 @@ export const FM_COMMANDS: Readonly<Record<string, FmCommand>> = {
       field("extents", "list", "the extents", { fields: EXTENT_MEMBERS.slice(0) }),
     ],
     example: { "count": 8 },
-    encode: (r) =>
-      new PayloadWriter(12).u16(0, r.num("host-id")).u32(4, r.num("count"))
-        .u32(8, r.num("start-index")).bytes,
+    encode: fixedRequest(12, { "host-id": 0, "count": 4, "start-index": 8 }),
     decode: decoded(decodeRegionExtentLists),
-  }),
-  "fm-initiate-dc-add": command("fm-initiate-dc-add", {
+  },
+  "fm-initiate-dc-add": {
     title: "Initiate Dynamic Capacity Add",
     opcode: 0x5604,
     input: [
@@ -429,8 +465,8 @@ export const FM_COMMANDS: Readonly<Record<string, FmCommand>> = {
     example: { "extents": [{ "dpa": 0, "len": 2097152 }] },
     encode: (r) => encodeInitiate(r, r.policy("selection-policy", SELECTION_POLICIES)),
     decode: noOutput,
-  }),
-  "fm-initiate-dc-release": command("fm-initiate-dc-release", {
+  },
+  "fm-initiate-dc-release": {
     title: "Initiate Dynamic Capacity Release",
     opcode: 0x5605,
     input: [
@@ -462,28 +498,20 @@ export const FM_COMMANDS: Readonly<Record<string, FmCommand>> = {
       return encodeInitiate(r, flags);
     },
     decode: noOutput,
-  }),
-  "fm-raw": command("fm-raw", {
+  },
+  "fm-raw": {
     title: "any FM-API opcode of the device, tunnelled; payload as bytes",
-    opcode: undefined,
-    input: RAW_INPUT,
-    output: RAW_OUTPUT,
+    ...RAW,
     example: { "opcode": 0x5600, "payload-hex": "" },
-    encode: (r) => r.hex("payload-hex"),
-    decode: (p) => ({ "payload-hex": toHex(p) }),
-  }),
-  "fm-switch-cci-raw": command("fm-switch-cci-raw", {
+  },
+  "fm-switch-cci-raw": {
     title: "any opcode of the switch mailbox CCI above the device (0x5300 Tunnel Management " +
       "Command included, envelope as bytes); payload as bytes",
-    opcode: undefined,
+    ...RAW,
     route: "switch-cci",
-    input: RAW_INPUT,
-    output: RAW_OUTPUT,
     example: { "opcode": 0x5100, "payload-hex": "" },
-    encode: (r) => r.hex("payload-hex"),
-    decode: (p) => ({ "payload-hex": toHex(p) }),
-  }),
-};
+  },
+});
 
 /**
  * Whether a command name is an FM command (`fm-...`).

@@ -8,6 +8,7 @@
 
 import type { QmpObject } from "../../model/qmp_value.ts";
 import { encodeHostRequest } from "../host/codec.ts";
+import { timeout } from "../run/step_execution.ts";
 import {
   type Target,
   TargetClosedError,
@@ -20,17 +21,6 @@ import type { Answer, DiffStep, LostAnswer } from "./program.ts";
 
 /** Per-step timeout (milliseconds). */
 export const STEP_TIMEOUT_MS = 5000;
-
-function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new TargetTimeoutError(`${what}: no answer within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 /** A started machine that runs program steps. */
 export class DiffSession {

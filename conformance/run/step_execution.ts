@@ -66,7 +66,10 @@ export function commandOf(text: string): string {
   return /"(?:execute|exec-oob)"\s*:\s*"([^"\\]*)"/.exec(text)?.[1] ?? "(raw)";
 }
 
-/** Resolves after `ms`, or rejects with {@linkcode TargetTimeoutError} naming `what`. */
+/**
+ * Settles as `p` does, or rejects with {@linkcode TargetTimeoutError} naming
+ * `what` when `p` has not settled within `ms`.
+ */
 export function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const t = new Promise<never>((_, reject) => {

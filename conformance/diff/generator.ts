@@ -122,18 +122,34 @@ function extents(rng: Prng, region: RegionShape): QmpObject[] {
   return out;
 }
 
+/** Extents are placed in this when the device has no region to aim at. */
+const STAND_IN_REGION: RegionShape = { base: 0n, length: 1024n * BLOCK };
+
+/** The start of a capacity add or release: its device, region and first arguments. */
+interface CapacityRequest {
+  /** The device aimed at. */
+  device: DeviceShape;
+  /** The `region` argument (now and then one the device does not have). */
+  region: QmpValue;
+  /** The region extents are placed in. */
+  shape: RegionShape;
+  /** The arguments so far: `path` and `host-id`. */
+  args: QmpObject;
+}
+
+function capacityRequest(rng: Prng, t: Topology): CapacityRequest {
+  const device = pickDevice(rng, t);
+  const region = regionIndex(rng, device);
+  const shape = device.regions[Number(region)] ?? device.regions[0] ?? STAND_IN_REGION;
+  return { device, region, shape, args: { path: path(rng, device.id), "host-id": hostId(rng) } };
+}
+
 function addCapacity(rng: Prng, t: Topology): QmpStep {
-  const d = pickDevice(rng, t);
-  const region = regionIndex(rng, d);
-  const shape = d.regions[Number(region)] ?? d.regions[0] ?? { base: 0n, length: 1024n * BLOCK };
-  const args: QmpObject = {
-    path: path(rng, d.id),
-    "host-id": hostId(rng),
-    "selection-policy": rng.chance(0.85)
-      ? "prescriptive"
-      : rng.pick(["free", "contiguous", "enable-shared-access"]),
-    region,
-  };
+  const { region, shape, args } = capacityRequest(rng, t);
+  args["selection-policy"] = rng.chance(0.85)
+    ? "prescriptive"
+    : rng.pick(["free", "contiguous", "enable-shared-access"]);
+  args["region"] = region;
   const tg = tag(rng);
   if (tg !== undefined) args["tag"] = tg;
   args["extents"] = extents(rng, shape);
@@ -159,18 +175,12 @@ function releaseExtents(
   }
   if (k < 55 && held.length > 1) return held.slice(0, 2).map(rel);
   if (k < 65 && offered.length > 0) return [rel(rng.pick(offered))];
-  return extents(rng, d.regions.length > 0 ? region : { base: 0n, length: 1024n * BLOCK });
+  return extents(rng, d.regions.length > 0 ? region : STAND_IN_REGION);
 }
 
 function releaseCapacity(rng: Prng, t: Topology, view: HostView): QmpStep {
-  const d = pickDevice(rng, t);
-  const region = regionIndex(rng, d);
-  const shape = d.regions[Number(region)] ?? d.regions[0] ?? { base: 0n, length: 1024n * BLOCK };
-  const args: QmpObject = {
-    path: path(rng, d.id),
-    "host-id": hostId(rng),
-    "removal-policy": rng.chance(0.88) ? "prescriptive" : "tag-based",
-  };
+  const { device: d, region, shape, args } = capacityRequest(rng, t);
+  args["removal-policy"] = rng.chance(0.88) ? "prescriptive" : "tag-based";
   if (rng.chance(0.12)) args["forced-removal"] = rng.chance(0.5);
   if (rng.chance(0.1)) args["sanitize-on-release"] = rng.chance(0.5);
   args["region"] = region;

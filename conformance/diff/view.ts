@@ -30,6 +30,18 @@ export interface DeviceView {
   extentTotal: number;
 }
 
+/** The view of a device of a freshly started machine: nothing offered, held or read. */
+function emptyDeviceView(): DeviceView {
+  return {
+    pending: [],
+    accepted: [],
+    releaseRequests: [],
+    handles: new Map(),
+    timestampSet: false,
+    extentTotal: 0,
+  };
+}
+
 /** A 64-bit value of a QMP `uint64` argument as QEMU reads it (negative numbers wrap). */
 export function asUint64(v: QmpValue | undefined): bigint | undefined {
   if (typeof v === "bigint") return BigInt.asUintN(64, v);
@@ -89,30 +101,14 @@ export class HostView {
   /** Creates an empty view (a freshly started machine). */
   constructor(topology: Topology) {
     this.#topology = topology;
-    for (const d of topology.devices) {
-      this.#devices.set(d.id, {
-        pending: [],
-        accepted: [],
-        releaseRequests: [],
-        handles: new Map(),
-        timestampSet: false,
-        extentTotal: 0,
-      });
-    }
+    for (const d of topology.devices) this.#devices.set(d.id, emptyDeviceView());
   }
 
   /** The view of a device (an empty one for an id the topology does not have). */
   device(id: string): DeviceView {
     let d = this.#devices.get(id);
     if (d === undefined) {
-      d = {
-        pending: [],
-        accepted: [],
-        releaseRequests: [],
-        handles: new Map(),
-        timestampSet: false,
-        extentTotal: 0,
-      };
+      d = emptyDeviceView();
       this.#devices.set(id, d);
     }
     return d;

@@ -41,44 +41,37 @@ export interface ModelSocketTargetOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Runs one command through an extension command that takes and answers the
+ * raw form (`{device, opcode, payload-hex}` -> `{rc, payload-hex}`).
+ */
+async function rawExtensionCall(
+  client: QmpClient,
+  command: string,
+  device: string,
+  opcode: number,
+  payload: Uint8Array,
+): Promise<MailboxReply> {
+  const r = await client.execute(command, { device, opcode, "payload-hex": toHex(payload) });
+  if (r === null || typeof r !== "object" || Array.isArray(r)) {
+    throw new TypeError(`${command} returned ${String(r)}: expected {rc, payload-hex}`);
+  }
+  const rc = r.rc;
+  const hex = r["payload-hex"];
+  if (typeof rc !== "number" || typeof hex !== "string") {
+    throw new TypeError(`${command} returned no rc/payload-hex: expected {rc, payload-hex}`);
+  }
+  return { rc, payload: fromHex(hex) };
+}
+
 /** A {@linkcode HostInterface} that runs mailbox commands through the QMP extension command. */
 export function extensionHost(client: QmpClient, device: string): HostInterface {
   return {
-    async mailbox(opcode: number, payload: Uint8Array): Promise<MailboxReply> {
-      const r = await client.execute(MAILBOX_COMMAND, {
-        device,
-        opcode,
-        "payload-hex": toHex(payload),
-      });
-      if (r === null || typeof r !== "object" || Array.isArray(r)) {
-        throw new TypeError(`${MAILBOX_COMMAND} returned ${String(r)}: expected {rc, payload-hex}`);
-      }
-      const rc = r.rc;
-      const hex = r["payload-hex"];
-      if (typeof rc !== "number" || typeof hex !== "string") {
-        throw new TypeError(
-          `${MAILBOX_COMMAND} returned no rc/payload-hex: expected {rc, payload-hex}`,
-        );
-      }
-      return { rc, payload: fromHex(hex) };
+    mailbox(opcode: number, payload: Uint8Array): Promise<MailboxReply> {
+      return rawExtensionCall(client, MAILBOX_COMMAND, device, opcode, payload);
     },
-    async fm(opcode: number, payload: Uint8Array): Promise<MailboxReply> {
-      const r = await client.execute(FM_API_COMMAND, {
-        device,
-        opcode,
-        "payload-hex": toHex(payload),
-      });
-      if (r === null || typeof r !== "object" || Array.isArray(r)) {
-        throw new TypeError(`${FM_API_COMMAND} returned ${String(r)}: expected {rc, payload-hex}`);
-      }
-      const rc = r.rc;
-      const hex = r["payload-hex"];
-      if (typeof rc !== "number" || typeof hex !== "string") {
-        throw new TypeError(
-          `${FM_API_COMMAND} returned no rc/payload-hex: expected {rc, payload-hex}`,
-        );
-      }
-      return { rc, payload: fromHex(hex) };
+    fm(opcode: number, payload: Uint8Array): Promise<MailboxReply> {
+      return rawExtensionCall(client, FM_API_COMMAND, device, opcode, payload);
     },
     async switchCci(opcode: number, payload: Uint8Array): Promise<MailboxReply> {
       const r = await client.execute(FM_API_COMMAND, {

@@ -34,6 +34,11 @@ Deno.test("--quick run through the CLI yields every part with finite numbers and
   ok(result !== undefined, "the result was handed over");
   const r = result;
   assertEquals(r.quick, true);
+  // The load on the machine is part of the result (Linux has /proc/loadavg).
+  for (const x of [r.system.loadStart, r.system.loadEnd]) {
+    ok(x === null || Number.isFinite(x), `load average ${x}: expected a number or null`);
+  }
+  if (Deno.build.os === "linux") ok(r.system.loadEnd !== null, "the load at the end is read");
   assertEquals(r.qemuAvailable, qemuPresent);
   assertEquals(r.modelScale.rows.map((x) => x.extents), [10, 100, 512]);
   for (const x of r.modelScale.rows) {

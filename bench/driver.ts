@@ -15,7 +15,7 @@ import { measureMemory, type MemoryResult } from "./memory.ts";
 import { overallGrowth, runModelScale, type ScaleRow } from "./model_scale.ts";
 import type { SampleStats } from "./stats.ts";
 import { runSuiteBench, type SuiteRow } from "./suite.ts";
-import { type SystemInfo, systemInfo } from "./system_info.ts";
+import { loadAverage, type SystemInfo, systemInfo } from "./system_info.ts";
 import { runWire, type WireRow } from "./wire.ts";
 
 /** Options of {@linkcode runBench}. */
@@ -266,5 +266,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     bringup,
     suite,
   };
+  system.loadEnd = await loadAverage();
   return { ...partial, goals: judge(partial), totalMs: performance.now() - t0 };
 }

@@ -10,6 +10,7 @@ import type { SuiteRow } from "./suite.ts";
 
 const f = (x: number, d = 2) => x.toFixed(d);
 const ms = (x: number) => (x < 10 ? f(x, 3) : f(x, 1));
+const load = (x: number | null) => (x === null ? "unknown" : x.toFixed(2));
 const mark = (met: boolean | null) => (met === null ? "–" : met ? "met" : "**missed**");
 const stat = (
   s: SampleStats | null,
@@ -51,6 +52,7 @@ export function renderMarkdown(r: BenchResult): string {
     `| OS | ${s.os} |`,
     `| Deno | ${s.deno} |`,
     `| QEMU | ${s.qemu} (\`${s.qemuBinary}\`) |`,
+    `| Load (1 min) at start, end | ${load(s.loadStart)}, ${load(s.loadEnd)} |`,
     "",
     "## Goals",
     "",
@@ -230,7 +232,9 @@ export function renderReadmeTable(r: BenchResult): string {
   const out = [
     `Latest run (${s.date.slice(0, 10)}, ${s.nproc} CPUs ${s.cpuModel}, ${
       f(s.memoryBytes / 2 ** 30, 1)
-    } GiB, ${s.deno.split(" (")[0]}, ${s.qemu.replace(/^QEMU emulator version /, "QEMU ")}):`,
+    } GiB, ${s.deno.split(" (")[0]}, ${s.qemu.replace(/^QEMU emulator version /, "QEMU ")}; load ${
+      load(s.loadStart)
+    } at the start, ${load(s.loadEnd)} at the end):`,
     "",
     "| goal | measured | |",
     "|---|---|---|",

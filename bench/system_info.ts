@@ -22,6 +22,20 @@ export interface SystemInfo {
   qemuBinary: string;
   /** When the run started (ISO 8601). */
   date: string;
+  /** 1-minute load average when the run started (/proc/loadavg; null when unknown). */
+  loadStart: number | null;
+  /** 1-minute load average when it ended (set by the driver; null when unknown). */
+  loadEnd: number | null;
+}
+
+/**
+ * The 1-minute load average (/proc/loadavg), or null where there is none:
+ * other work on the machine while the numbers were taken.
+ */
+export async function loadAverage(): Promise<number | null> {
+  const first = (await readText("/proc/loadavg")).split(" ")[0];
+  const n = Number(first);
+  return first === undefined || first === "" || !Number.isFinite(n) ? null : n;
 }
 
 async function readText(path: string): Promise<string> {
@@ -80,5 +94,7 @@ export async function systemInfo(qemuBinary: string): Promise<SystemInfo> {
     qemu: (await qemuVersion(qemuBinary)) ?? "QEMU not found",
     qemuBinary,
     date: new Date().toISOString(),
+    loadStart: await loadAverage(),
+    loadEnd: null,
   };
 }

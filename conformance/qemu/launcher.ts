@@ -6,8 +6,10 @@
  * cleanup.
  *
  * Phases, each with its own timeout and error text: `start` (the process
- * creates its QMP socket and greets), `device discovery` (firmware assigns
- * the BARs; SeaBIOS takes about 0.1 s), then per-request timeouts of QMP and
+ * creates its QMP socket and greets), `device bring-up` (by default the
+ * host side programs PCI over qtest while the CPUs are stopped, a few ms;
+ * see `bringup.ts`), `device discovery` (with firmware bring-up, SeaBIOS
+ * assigns the BARs in about 0.05 s), then per-request timeouts of QMP and
  * qtest.
  *
  * @module
@@ -146,6 +148,12 @@ export class QemuInstance implements TargetInstance {
       if (e instanceof TargetTimeoutError && this.#paused) {
         throw new TargetTimeoutError(
           `${e.message} (the machine was started with -S, so no firmware ran)`,
+        );
+      }
+      if (e instanceof TargetTimeoutError && this.#functions !== undefined) {
+        throw new TargetTimeoutError(
+          `${e.message} (PCI was brought up over qtest without firmware; --bringup firmware ` +
+            "lets SeaBIOS do it)",
         );
       }
       throw e;

@@ -60,7 +60,7 @@ const reply = (rc: number, payload: Uint8Array = EMPTY): MailboxReply => ({ rc, 
  * @example
  * ```ts
  * import { switchCommand } from "./switch_commands.ts";
- * import { QEMU_11_1_SWITCH_CCI } from "./switch_release_tables.ts";
+ * import { QEMU_11_1_SWITCH_CCI } from "@cxl-dcd/conformance/model";
  * const sw = { upstream: "us0", port: 33, sn: (1n << 64n) - 1n,
  *   downstream: [{ id: "dsp0", port: 2, below: "type3" as const }], release: QEMU_11_1_SWITCH_CCI };
  * const id = switchCommand(sw, 0x5100, new Uint8Array(0));

@@ -29,11 +29,12 @@ export async function serving(
     listening.promise,
     done.then(() => Promise.reject(new Error(c.err.join("\n")))),
   ]);
+  let status: number;
   try {
     await fn();
   } finally {
     stop.resolve();
-    const status = await done;
-    if (status !== 0) throw new Error(`serve exited with ${status}: ${c.err.join("\n")}`);
+    status = await done;
   }
+  if (status !== 0) throw new Error(`serve exited with ${status}: ${c.err.join("\n")}`);
 }

@@ -50,3 +50,22 @@ Deno.test("fixtures/README.md lists every fixture once, under its area, with its
     assert.equal(r[3], titles.get(r[2]!), `${r[2]}: the row pins what its title says`);
   }
 });
+
+Deno.test("README.md counts the seed build's expectations and its NULL-tag crash as the file lists them", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const file = JSON.parse(await Deno.readTextFile(`${ROOT}/expectations/qemu-seed.json`)) as Record<
+    string,
+    string
+  >;
+  const reasons = Object.values(file);
+  const said = /lists its (\d+) differences with their reasons \((\d+) of them one\s+crash/.exec(
+    readme,
+  );
+  assert.ok(said !== null, "README.md says how many differences the seed build has");
+  assert.equal(Number(said[1]), reasons.length, "the number of entries");
+  assert.equal(
+    Number(said[2]),
+    reasons.filter((r) => r.includes("qemu_uuid_parse(NULL)")).length,
+    "the entries that are the NULL-tag crash",
+  );
+});

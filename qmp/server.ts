@@ -11,11 +11,11 @@
  * it drained. A client that reads is never dropped; only one whose unsent
  * output still passes the whole bound (events it does not read) is.
  *
- * Connections: with `concurrentClients: false` (what `serve` does by
- * default, as QEMU), a socket serves one client at a time and the next ones
- * wait in the kernel's accept backlog, greeted only when the one before
- * disconnects. With `concurrentClients: true` (the library default, and
- * `serve --concurrent-clients`) every client is served at once, up to
+ * Connections: by default (`concurrentClients: false`), as QEMU, a socket
+ * serves one client at a time and the next ones wait in the kernel's accept
+ * backlog, greeted only when the one before disconnects. With
+ * `concurrentClients: true` (`serve --concurrent-clients`) every client is
+ * served at once, up to
  * `maxClients` ({@linkcode DEFAULT_MAX_CLIENTS}); one more gets one QMP error
  * line saying so and is disconnected. Out of file descriptors, the server
  * keeps listening (backing off) and accepts again once some are free.
@@ -115,8 +115,8 @@ export interface QmpServerOptions {
   /** Bind every interface, IPv4 and IPv6, for `tcp::PORT` (empty host); default: loopback only. */
   listenAny?: boolean;
   /**
-   * Serve every client of a socket at once (default `true`); `false` serves
-   * one at a time as QEMU does, the next ones queued in the accept backlog.
+   * Serve every client of a socket at once; by default (`false`) one at a
+   * time as QEMU does, the next ones queued in the accept backlog.
    */
   concurrentClients?: boolean;
   /**
@@ -354,7 +354,7 @@ export class QmpServer {
       const served = this.#serve(conn);
       this.#track(served);
       // One client at a time: the next waits in the kernel's accept backlog.
-      if (this.#opts.concurrentClients === false) await served;
+      if (this.#opts.concurrentClients !== true) await served;
     }
   }
 

@@ -75,6 +75,7 @@ async function scene(fn: (s: Scene) => Promise<void>): Promise<void> {
   const server = await QmpServer.listen({
     machine: createMachine(DCD_MACHINE),
     listen: [`unix:${dir}/q.sock,server=on,wait=off`],
+    concurrentClients: true,
   });
   let stop = false;
   const s: Scene = { path: `${dir}/q.sock`, conns: [], tasks: [], stopped: () => stop };

@@ -115,3 +115,25 @@ Deno.test("out of file descriptors, serve keeps listening and greets a client on
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("QmpServer serves one client of a socket at a time by default, as QEMU: the next is greeted when the first leaves", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/q.sock`;
+  const server = await QmpServer.listen({ machine: new FakeMachine(), listen: [`unix:${path}`] });
+  try {
+    const a = await Deno.connect({ transport: "unix", path });
+    ok((await firstLine(a)).startsWith('{"QMP"'));
+    const b = await Deno.connect({ transport: "unix", path });
+    const rb = new RawReader(b);
+    const waiting = rb.readUntil(() => rb.text.includes("\r\n"), 3000);
+    await new Promise((r) => setTimeout(r, 300));
+    assertEquals(rb.text, "", "no greeting while the first client is connected");
+    closeQuietly(a);
+    await waiting;
+    ok(rb.text.startsWith('{"QMP"'), "greeted once the first client left");
+    closeQuietly(b);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

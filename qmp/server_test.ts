@@ -14,6 +14,7 @@ async function withServer(
   const server = await QmpServer.listen({
     machine: m,
     listen: [`unix:${dir}/qmp.sock,server=on,wait=off`, "tcp:127.0.0.1:0,server,nowait"],
+    concurrentClients: true, // these tests run several clients of one socket at once
     ...opts,
   });
   try {

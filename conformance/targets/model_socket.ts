@@ -143,6 +143,8 @@ export function modelSocketTarget(options?: ModelSocketTargetOptions): Target {
           machine: m,
           listen: [`unix:${dir}/qmp.sock`],
           extension: new HostExtension(m, "manual"),
+          // The fixture's client and the device view's control client share the socket.
+          concurrentClients: true,
           onQuit: () => quit = true,
         });
         const opts = {

@@ -153,7 +153,7 @@ Examples:
   record --target qemu fixtures/upstream/foo.qmp
   record --target qemu --dry-run 'fixtures/upstream/*.qmp'
   record --target model --profile seed fixtures/seed/status.qmp
-  record --target qemu --qemu /opt/qemu-11.1/bin/qemu-system-x86_64 \
+  record --target qemu --qemu /opt/qemu-11.1/bin/qemu-system-x86_64 \\
          --alternative '>=11.1' fixtures/protocol
 `;
 

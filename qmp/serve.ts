@@ -70,8 +70,8 @@ SIGINT/SIGTERM/SIGHUP; removes its unix sockets on exit. A bad machine
 description prints QEMU's start-up message and exits with status 1.
 
 Options:
-  --profile NAME     behaviour profile: ${Object.keys(PROFILES).join(", ")}, or RELEASE+seed
-                     (e.g. qemu-11.1+seed; default: seed)
+  --profile NAME     behaviour profile: ${Object.keys(PROFILES).join(", ")},
+                     or RELEASE+seed (e.g. qemu-11.1+seed; default: seed)
   --host MODE        simulated host: none (default; nobody answers the device),
                      accept (accept every offer in full and perform every
                      release, through the device mailbox; also after each FM
@@ -110,7 +110,8 @@ Examples:
     -M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G \\
     -device cxl-type3,bus=root_port13,id=cxl-vmem0,num-dc-regions=1,volatile-dc-memdev=vmem0 \\
     -qmp unix:qmp.sock,server=on,wait=off
-  serve --profile qemu-10.0 -- ... -qmp tcp:127.0.0.1:4444,server,nowait -qmp unix:b.sock,server=on,wait=off
+  serve --profile qemu-10.0 -- ... -qmp tcp:127.0.0.1:4444,server,nowait \\
+    -qmp unix:b.sock,server=on,wait=off
 `;
 
 /** The values of every `-qmp` option (also `--qmp` and `-qmp=VALUE`). */

@@ -27,6 +27,26 @@ export interface DiffCliIo {
   stderr?: (text: string) => void;
 }
 
+/**
+ * `text` wrapped at 80 columns under the option descriptions' indent: 23
+ * spaces, 27 on the lines after the first.
+ */
+function indented(text: string): string {
+  const lines: string[] = [];
+  let line = "";
+  const pad = () => " ".repeat(lines.length === 0 ? 23 : 27);
+  for (const word of text.split(" ")) {
+    if (line !== "" && pad().length + line.length + 1 + word.length > 80) {
+      lines.push(pad() + line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(pad() + line);
+  return lines.join("\n");
+}
+
 /** The `--help` text. */
 export const HELP: string = `Usage: deno task diff --a SIDE --b SIDE [options]
 
@@ -52,7 +72,7 @@ Options:
   --topology LIST    comma-separated, or all (default): ${TOPOLOGY_NAMES.join(", ")}
 ${
   TOPOLOGY_NAMES.map((n) =>
-    `                       ${n}: ${TOPOLOGIES[n]!.description} (${TOPOLOGIES[n]!.preset})`
+    indented(`${n}: ${TOPOLOGIES[n]!.description} (${TOPOLOGIES[n]!.preset})`)
   )
     .join("\n")
 }
@@ -61,7 +81,7 @@ ${
   --no-shrink        report findings unshrunk
   --include-known NAME
                      run a known crash class anyway (repeatable); left out by default:
-${KNOWN_CRASHES.map((k) => `                       ${k.name}: ${k.description}`).join("\n")}
+${KNOWN_CRASHES.map((k) => indented(`${k.name}: ${k.description}`)).join("\n")}
   --help             this text
 
 QMP replies are compared exactly (event timestamps aside); mailbox answers by

@@ -114,19 +114,6 @@ Examples:
     -qmp unix:b.sock,server=on,wait=off
 `;
 
-/** The values of every `-qmp` option (also `--qmp` and `-qmp=VALUE`). */
-export function qmpOptions(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const m = /^--?qmp(?:=(.*))?$/.exec(a);
-    if (m === null) continue;
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (i + 1 < args.length) out.push(args[++i]!);
-  }
-  return out;
-}
-
 function signalPromise(): { promise: Promise<string>; dispose(): void } {
   let resolve!: (s: string) => void;
   const promise = new Promise<string>((r) => resolve = r);

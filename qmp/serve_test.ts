@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { QmpClient } from "./client.ts";
 import { STATE_COMMAND } from "./extension.ts";
 import { capture } from "./testing/capture.ts";
-import { main, qmpOptions } from "./serve.ts";
+import { main } from "./serve.ts";
 import type { QmpServer } from "./server.ts";
 import { addArgs, DCD_MACHINE } from "./testing/machines.ts";
 
@@ -111,14 +111,6 @@ Deno.test("serve stops on its stop signal", async () => {
   assertEquals(c.out, []);
   assertEquals([...Deno.readDirSync(dir)], []);
   await Deno.remove(dir);
-});
-
-Deno.test("qmpOptions finds every -qmp value", () => {
-  assertEquals(qmpOptions(["-m", "1G", "-qmp", "unix:a", "--qmp", "tcp::1", "-qmp=unix:b"]), [
-    "unix:a",
-    "tcp::1",
-    "unix:b",
-  ]);
 });
 
 Deno.test("serve's own options: --name=value, -h, and clear errors for unknown or valueless options", async () => {

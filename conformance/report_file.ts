@@ -122,17 +122,9 @@ export class RunRecorder {
         .filter((r) => r.target === info.label)
         .sort((a, b) => (rank.get(a.fixture) ?? 0) - (rank.get(b.fixture) ?? 0));
       results.push(...mine);
-      const summary = summarise(info.label, mine, performance.now() - startedMs);
-      const v = info.capabilities.version;
-      // As the runner's own summaries say it.
-      summary.version = `${v.major}.${v.minor}.${v.micro}${
-        v.package === "" ? "" : ` (${v.package})`
-      }`;
-      if (info.capabilities.profileNote !== undefined) {
-        summary.profileNote = info.capabilities.profileNote;
-      }
-      if (info.capabilities.binary !== undefined) summary.binary = info.capabilities.binary;
-      summaries.push(summary);
+      summaries.push(
+        summarise(info.label, mine, performance.now() - startedMs, info.capabilities),
+      );
     }
     return { results, summaries, ok: false };
   }

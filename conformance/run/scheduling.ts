@@ -11,7 +11,7 @@ import { DEFAULT_MACHINES_DIR, MachinePresets } from "../machines.ts";
 import type { Target, TargetCapabilities } from "../target_types.ts";
 import { applyExpectation } from "./expectation_apply.ts";
 import { runFixture } from "./fixture_run.ts";
-import { formatVersion, summarise } from "./summary.ts";
+import { summarise } from "./summary.ts";
 import type {
   FixtureResult,
   RunFixtureOptions,
@@ -114,10 +114,7 @@ export async function runSuite(
     await Promise.all(Array.from({ length: jobs }, worker));
     const results = slots.filter((r): r is FixtureResult => r !== undefined);
     all.push(...results);
-    const summary = summarise(label, results, now() - t0);
-    summary.version = formatVersion(caps.version);
-    if (caps.profileNote !== undefined) summary.profileNote = caps.profileNote;
-    if (caps.binary !== undefined) summary.binary = caps.binary;
+    const summary = summarise(label, results, now() - t0, caps);
     if (gone !== undefined) summary.stopped = gone;
     summaries.push(summary);
   }

@@ -9,11 +9,15 @@ import type { TargetCapabilities } from "../target_types.ts";
 import { failureClasses } from "./failure_classes.ts";
 import type { FixtureResult, TargetInfo, TargetSummary } from "./types.ts";
 
-/** Summarises results of one target run. */
+/**
+ * Summarises results of one target run; with the target's `capabilities`,
+ * the summary also says its version, profile note and binary.
+ */
 export function summarise(
   target: string,
   results: readonly FixtureResult[],
   durationMs: number,
+  capabilities?: TargetCapabilities,
 ): TargetSummary {
   const s: TargetSummary = {
     target,
@@ -38,6 +42,11 @@ export function summarise(
     }
   }
   s.failureClasses = failureClasses(results);
+  if (capabilities !== undefined) {
+    s.version = formatVersion(capabilities.version);
+    if (capabilities.profileNote !== undefined) s.profileNote = capabilities.profileNote;
+    if (capabilities.binary !== undefined) s.binary = capabilities.binary;
+  }
   return s;
 }
 

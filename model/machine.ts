@@ -44,6 +44,11 @@ function generic(desc: string): QmpResult {
   return qmpError("GenericError", desc);
 }
 
+/** A synchronous call's answer as a promise: its value, or a rejection with what it threw. */
+function settle<T>(run: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(run()));
+}
+
 function str(args: QmpObject, key: string): string {
   const v = args[key];
   return typeof v === "string" ? v : "";
@@ -161,35 +166,15 @@ class ModelMachine implements Machine {
     return {
       mailbox: (opcode: number, payload: Uint8Array): Promise<MailboxReply> =>
         Promise.resolve(t.device.mailbox(opcode, payload)),
-      fm: (opcode: number, payload: Uint8Array): Promise<MailboxReply> => {
-        try {
-          return Promise.resolve(fmThroughSwitch(this.#topology, t, opcode, payload));
-        } catch (e) {
-          return Promise.reject(e);
-        }
-      },
-      switchCci: (opcode: number, payload: Uint8Array): Promise<MailboxReply> => {
-        try {
-          return Promise.resolve(
-            this.switchCciMailboxSync(this.switchCciOf(device), opcode, payload),
-          );
-        } catch (e) {
-          return Promise.reject(e);
-        }
-      },
+      fm: (opcode: number, payload: Uint8Array): Promise<MailboxReply> =>
+        settle(() => fmThroughSwitch(this.#topology, t, opcode, payload)),
+      switchCci: (opcode: number, payload: Uint8Array): Promise<MailboxReply> =>
+        settle(() => this.switchCciMailboxSync(this.switchCciOf(device), opcode, payload)),
     };
   }
 
   switchCciOf(device: string): string {
-    const t = this.#type3ByIdOrPath(device);
-    const cci = switchCciAbove(this.#topology, t);
-    if (cci === undefined) {
-      throw new RangeError(
-        `device '${t.id}' has no FM path: expected it below a cxl-downstream port of a ` +
-          "cxl-upstream that a cxl-switch-mailbox-cci targets (target=UPSTREAM-ID)",
-      );
-    }
-    return cci.id;
+    return switchCciAbove(this.#topology, this.#type3ByIdOrPath(device)).cci.id;
   }
 
   fmSync(device: string, opcode: number, payload: Uint8Array): MailboxReply {

@@ -23,11 +23,25 @@ import type { SwitchCci, Topology, Type3 } from "./topology.ts";
 
 const EMPTY = new Uint8Array(0);
 
-/** The switch CCI whose target is the switch above a device, if any. */
-export function switchCciAbove(topology: Topology, device: Type3): SwitchCci | undefined {
+/**
+ * The switch CCI whose target is the switch above a device, and the number
+ * of the downstream port its tunnel reaches the device through.
+ *
+ * @throws {RangeError} when the device is not below a switch with a mailbox CCI.
+ */
+export function switchCciAbove(
+  topology: Topology,
+  device: Type3,
+): { cci: SwitchCci; port: number } {
   const route = device.fmRoute;
-  if (route === undefined) return undefined;
-  return topology.switchCcis.find((c) => c.target === route.upstream);
+  if (route !== undefined) {
+    const cci = topology.switchCcis.find((c) => c.target === route.upstream);
+    if (cci !== undefined) return { cci, port: route.port };
+  }
+  throw new RangeError(
+    `device '${device.id}' has no FM path: expected it below a cxl-downstream port of a ` +
+      "cxl-upstream that a cxl-switch-mailbox-cci targets (target=UPSTREAM-ID)",
+  );
 }
 
 /**
@@ -81,18 +95,12 @@ export function fmThroughSwitch(
   opcode: number,
   payload: Uint8Array,
 ): MailboxReply {
-  const sw = switchCciAbove(topology, device);
-  if (sw === undefined || device.fmRoute === undefined) {
-    throw new RangeError(
-      `device '${device.id}' has no FM path: expected it below a cxl-downstream port of a ` +
-        "cxl-upstream that a cxl-switch-mailbox-cci targets (target=UPSTREAM-ID)",
-    );
-  }
+  const { cci, port } = switchCciAbove(topology, device);
   const outer = switchCciMailbox(
     topology,
-    sw.id,
+    cci.id,
     TUNNEL_MANAGEMENT_COMMAND,
-    encodeTunnelRequest(device.fmRoute.port, opcode, payload),
+    encodeTunnelRequest(port, opcode, payload),
   );
   return decodeTunnelResponse(outer, opcode);
 }

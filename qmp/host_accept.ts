@@ -144,7 +144,6 @@ export function* acceptSteps(
  * @param maxRounds bound on Get/Clear rounds (the log holds at most a few records).
  */
 export async function acceptAll(host: HostInterface, maxRounds?: number): Promise<HostAction[]> {
-  maxRounds ??= 64;
   const steps = acceptSteps(maxRounds);
   let next = steps.next();
   while (!next.done) {
@@ -171,7 +170,6 @@ export function acceptAllSync(
   mailbox: (opcode: number, payload: Uint8Array) => MailboxReply,
   maxRounds?: number,
 ): HostAction[] {
-  maxRounds ??= 64;
   const steps = acceptSteps(maxRounds);
   let next = steps.next();
   while (!next.done) next = steps.next(mailbox(next.value.opcode, next.value.payload));

@@ -152,20 +152,22 @@ class TokenStore {
 
   /** Forgets every token and shrinks to the initial size. */
   release(): void {
-    this.count = 0;
-    this.types = new Uint8Array(this.types.buffer.transfer(INITIAL_TOKENS));
-    this.starts = new Uint32Array(this.starts.buffer.transfer((INITIAL_TOKENS + 1) * 4));
-    this.data = new Uint8Array(this.data.buffer.transfer(INITIAL_TOKEN_DATA));
+    this.#forget(1);
   }
 
   /** Forgets every token; memory grown for a big message is freed at once. */
   clear(): void {
+    this.#forget(16);
+  }
+
+  /** Forgets every token; an array above `factor` times its initial size shrinks back to it. */
+  #forget(factor: number): void {
     this.count = 0;
-    if (this.types.length > INITIAL_TOKENS * 16) {
+    if (this.types.length > INITIAL_TOKENS * factor) {
       this.types = new Uint8Array(this.types.buffer.transfer(INITIAL_TOKENS));
       this.starts = new Uint32Array(this.starts.buffer.transfer((INITIAL_TOKENS + 1) * 4));
     }
-    if (this.data.length > INITIAL_TOKEN_DATA * 16) {
+    if (this.data.length > INITIAL_TOKEN_DATA * factor) {
       this.data = new Uint8Array(this.data.buffer.transfer(INITIAL_TOKEN_DATA));
     }
   }

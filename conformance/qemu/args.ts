@@ -48,8 +48,17 @@ export const TARGET_MONITORS = 2;
 const OWN_OPTIONS = new Set(["-qmp", "-qmp-pretty", "-qtest", "-qtest-log", "-daemonize"]);
 const OPTIONS_WITHOUT_VALUE = new Set(["-daemonize"]);
 
-function optionName(arg: string): string {
-  // QEMU accepts --opt as well as -opt.
+/**
+ * An argument as the option QEMU reads it: `--opt` is `-opt` (QEMU accepts
+ * both spellings); anything else is unchanged.
+ *
+ * @example
+ * ```ts
+ * import { optionName } from "@cxl-dcd/conformance/conformance";
+ * if (optionName("--device") !== "-device" || optionName("-M") !== "-M") throw new Error();
+ * ```
+ */
+export function optionName(arg: string): string {
   return arg.startsWith("--") ? arg.slice(1) : arg;
 }
 

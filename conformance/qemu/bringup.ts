@@ -29,6 +29,7 @@
  */
 
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
+import { optionName } from "./args.ts";
 import { pciTopology } from "./devices.ts";
 import {
   ecamAddress,
@@ -73,10 +74,6 @@ export function haltFirmwareImage(): Uint8Array {
   // cli; hlt; jmp short back to hlt
   image.set([0xfa, 0xf4, 0xeb, 0xfd], HALT_FIRMWARE_SIZE - 16);
   return image;
-}
-
-function optionName(arg: string): string {
-  return arg.startsWith("--") ? arg.slice(1) : arg;
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   TUNNEL_MANAGEMENT_COMMAND,
 } from "../../model/fm_tunnel.ts";
 import type { QmpValue } from "../../model/qmp_value.ts";
+import { optionName } from "./args.ts";
 import { pciTopology } from "./devices.ts";
 import { QtestMailbox } from "./mailbox.ts";
 import {
@@ -48,8 +49,7 @@ export interface DeclaredFmRoute {
 function deviceOptions(machine: readonly string[]): Map<string, string>[] {
   const out: Map<string, string>[] = [];
   for (let i = 0; i < machine.length; i++) {
-    const opt = (machine[i] as string).replace(/^--/, "-");
-    if (opt !== "-device") continue;
+    if (optionName(machine[i] as string) !== "-device") continue;
     const value = machine[i + 1] ?? "";
     const props = new Map<string, string>();
     value.split(",").forEach((part, k) => {

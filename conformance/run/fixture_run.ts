@@ -21,7 +21,14 @@ import {
   TargetStartupError,
 } from "../target_types.ts";
 import type { Transcript } from "../transcript/types.ts";
-import { runSteps, startCursor, type StepCursor, StepError, timeout } from "./step_execution.ts";
+import {
+  cursorPlace,
+  runSteps,
+  startCursor,
+  type StepCursor,
+  StepError,
+  timeout,
+} from "./step_execution.ts";
 import type { FixtureResult, Outcome, RunFixtureOptions, StepFailure } from "./types.ts";
 
 /** Always-answering clock for durations. */
@@ -238,7 +245,7 @@ export async function runFixture(
           new StepError({
             line: cursor.line,
             message: `the fixture did not finish within ${fixtureTimeoutMs} ms`,
-            ...at(cursor),
+            ...cursorPlace(cursor),
           }),
         );
       }, fixtureTimeoutMs);
@@ -268,10 +275,6 @@ export async function runFixture(
   return result({ outcome: "failed", failure: { file: fixture.name, ...failure } });
 }
 
-function at(cursor: StepCursor): Pick<StepFailure, "request" | "command" | "stepKind"> {
-  return { request: cursor.request, command: cursor.command, stepKind: cursor.stepKind };
-}
-
 /**
  * The failure an error means: a step's own failure, or any other error at
  * the step under way; when the connection broke, the target's exit status
@@ -287,7 +290,7 @@ async function describeFailure(
   const f: Omit<StepFailure, "file"> = e instanceof StepError ? { ...e.failure } : {
     line: cursor.line,
     message: `${(e as Error).name}: ${(e as Error).message}`,
-    ...at(cursor),
+    ...cursorPlace(cursor),
   };
   if (f.crash !== undefined) return f;
   let exit = instance?.exited();

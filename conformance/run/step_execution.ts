@@ -46,6 +46,13 @@ export interface StepCursor {
   command: string;
 }
 
+/** Where a failure happened, as the cursor says it: the request, its command and the step's kind. */
+export function cursorPlace(
+  cursor: StepCursor,
+): Pick<StepFailure, "request" | "command" | "stepKind"> {
+  return { request: cursor.request, command: cursor.command, stepKind: cursor.stepKind };
+}
+
 /** A cursor at the start of a fixture. */
 export function startCursor(): StepCursor {
   return { line: 1, stepKind: "start-up", request: "(start-up)", command: "start-up" };
@@ -117,11 +124,7 @@ export async function runSteps(
     cursor.line = step.line;
     cursor.stepKind = kind;
   };
-  const where = () => ({
-    request: cursor.request,
-    command: cursor.command,
-    stepKind: cursor.stepKind,
-  });
+  const where = () => cursorPlace(cursor);
   if (t.header.negotiate) {
     Object.assign(cursor, {
       line: 1,
@@ -290,11 +293,7 @@ async function runHostStep(
   ms: number,
   cursor: StepCursor,
 ): Promise<void> {
-  const where: Where = {
-    request: cursor.request,
-    command: cursor.command,
-    stepKind: cursor.stepKind,
-  };
+  const where = cursorPlace(cursor);
   let req;
   try {
     req = encodeHostRequest(step.command, step.input);

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { describeExit } from "./fixture_run.ts";
 import type { FailureClass, FixtureResult, StepFailure } from "./types.ts";
 
 /** Where the last command went: the QMP monitor, the host's mailbox, or start-up. */
@@ -37,9 +38,7 @@ function channelOf(f: StepFailure): string {
  */
 export function failureClassOf(f: StepFailure): string {
   if (f.crash !== undefined) {
-    const how = f.crash.signal !== null
-      ? `killed by ${f.crash.signal}`
-      : `exit status ${f.crash.code}`;
+    const how = describeExit(f.crash);
     const said = f.crash.stderrTail.trimEnd().split("\n").pop() ?? "";
     return `died (${how}) after ${channelOf(f)}${said === "" ? "" : `, last words: ${said}`}`;
   }

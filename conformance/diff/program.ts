@@ -87,11 +87,6 @@ export function qmpSucceeded(answer: Answer): boolean {
   return r !== undefined && "return" in r;
 }
 
-/** A deep copy of a step (steps are edited while shrinking). */
-export function copyStep(step: DiffStep): DiffStep {
-  return structuredClone(step);
-}
-
 /** The list-valued field of a step that shrinking may drop entries from, if any. */
 export function entryList(step: DiffStep): QmpValue[] | undefined {
   const v = step.kind === "qmp"

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ProfileRef, resolveProfile } from "../../model/profile_ref.ts";
+import type { ProfileRef } from "../../model/profile_ref.ts";
 import type { Bringup } from "../qemu/bringup.ts";
 import type { Target } from "../target_types.ts";
 import { modelTarget } from "./model.ts";
@@ -47,9 +47,7 @@ export interface CreateTargetOptions {
  */
 export function createTargets(spec: string, options: CreateTargetOptions): Promise<Target[]> {
   if (spec === "model") {
-    return Promise.resolve(
-      options.profiles.map((ref) => modelTarget({ profile: resolveProfile(ref) })),
-    );
+    return Promise.resolve(options.profiles.map((profile) => modelTarget({ profile })));
   }
   if (spec === "qemu") {
     return Promise.resolve([
@@ -66,9 +64,7 @@ export function createTargets(spec: string, options: CreateTargetOptions): Promi
     ]);
   }
   if (spec === "model-socket") {
-    return Promise.resolve(
-      options.profiles.map((ref) => modelSocketTarget({ profile: resolveProfile(ref) })),
-    );
+    return Promise.resolve(options.profiles.map((profile) => modelSocketTarget({ profile })));
   }
   return Promise.reject(
     new TypeError(`unknown target '${spec}': expected model, model-socket, qemu or qmp:ADDR`),

@@ -13,8 +13,9 @@ export type SocketAddress =
   | { transport: "unix"; path: string; options: Record<string, string> }
   | { transport: "tcp"; hostname: string; port: number; options: Record<string, string> };
 
-/** What callers may pass: a spec string or an address object. */
+/** What callers may pass: a spec string, an address object, or an address already parsed. */
 export type SocketAddressLike =
+  | SocketAddress
   | string
   | {
     path: string;
@@ -43,6 +44,7 @@ export type SocketAddressLike =
  */
 export function parseSocketAddress(spec: SocketAddressLike): SocketAddress {
   if (typeof spec !== "string") {
+    if ("transport" in spec) return spec;
     if ("path" in spec) {
       const options: Record<string, string> = {};
       if (spec.abstract !== undefined) options.abstract = spec.abstract ? "on" : "off";
@@ -88,6 +90,11 @@ export function parseSocketAddress(spec: SocketAddressLike): SocketAddress {
 /** Whether a unix address names an abstract socket (`abstract=on`). */
 export function isAbstract(a: SocketAddress): boolean {
   return a.transport === "unix" && a.options.abstract === "on";
+}
+
+/** Whether an abstract socket's address is its name only (`tight=on`, QEMU's default), not padded. */
+export function isTight(a: SocketAddress): boolean {
+  return a.options.tight !== "off";
 }
 
 /**

@@ -29,7 +29,7 @@ import {
   type QmpStream,
   stdioStream,
 } from "./server.ts";
-import type { SocketAddressLike } from "./address.ts";
+import type { SocketAddress } from "./address.ts";
 import { type MonitorSpec, monitorSpecs } from "./monitor_args.ts";
 import { abstractNameError, unixPathError } from "./unix_socket.ts";
 import { enterInvocationDir, nearest } from "./command_line.ts";
@@ -271,7 +271,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
     throw e;
   }
   if (!parsed.quiet) { for (const n of machine.notices) stderr(n); }
-  const listen: SocketAddressLike[] = [];
+  const listen: SocketAddress[] = [];
   const streams: QmpStream[] = [];
   const cleanup = () => {
     for (const c of streams) c.close();
@@ -302,11 +302,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
       }
     }
     if (m.server) {
-      listen.push(
-        a.transport === "unix"
-          ? { path: a.path, ...(abstract ? { abstract, tight: a.options.tight !== "off" } : {}) }
-          : { hostname: a.hostname, port: a.port },
-      );
+      listen.push(a);
       continue;
     }
     try {

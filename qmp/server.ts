@@ -35,6 +35,7 @@ import type { Machine } from "../model/machine_types.ts";
 import {
   formatSocketAddress,
   isAbstract,
+  isTight,
   parseSocketAddress,
   type SocketAddress,
   type SocketAddressLike,
@@ -182,7 +183,7 @@ export async function connectOut(address: SocketAddress): Promise<Deno.Conn> {
     ? address.path
     : `${address.hostname}:${address.port}`;
   const path = address.transport === "unix" && isAbstract(address)
-    ? abstractSocketPath(address.path, address.options.tight !== "off")
+    ? abstractSocketPath(address.path, isTight(address))
     : target;
   try {
     return address.transport === "unix"
@@ -282,7 +283,7 @@ export class QmpServer {
           );
         }
         if (a.transport === "unix" && isAbstract(a)) {
-          const listener = listenAbstract(a.path, a.options.tight !== "off");
+          const listener = listenAbstract(a.path, isTight(a));
           listening.push({ listener, address: formatSocketAddress(spec) });
         } else if (a.transport === "unix") {
           const listener = await listenUnix(a.path);

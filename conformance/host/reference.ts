@@ -10,8 +10,7 @@
  */
 
 import { ReturnCode } from "../../model/host_interface.ts";
-import type { QmpValue } from "../../model/qmp_value.ts";
-import { stringifyJson } from "../transcript/json.ts";
+import { formatJsonForTranscript } from "../transcript/json.ts";
 import { HOST_COMMANDS, type HostCommand, type HostField } from "./codec.ts";
 import { FM_COMMANDS } from "./fm_codec.ts";
 
@@ -44,18 +43,10 @@ export const EXAMPLE_DEVICE = "cxl-vmem0";
  * ```
  */
 export function exampleLine(command: HostCommand): string {
-  return `=> ${EXAMPLE_DEVICE} ${command.name} ${spaced(command.example)}`;
-}
-
-/** JSON on one line with a space after `:` and `,`, as the fixtures write it. */
-function spaced(value: QmpValue): string {
-  if (Array.isArray(value)) return `[${value.map(spaced).join(", ")}]`;
-  if (value !== null && typeof value === "object") {
-    return `{${
-      Object.entries(value).map(([k, v]) => `${stringifyJson(k)}: ${spaced(v)}`).join(", ")
-    }}`;
-  }
-  return stringifyJson(value);
+  // On one line however long, spaced as the fixtures write it.
+  return `=> ${EXAMPLE_DEVICE} ${command.name} ${
+    formatJsonForTranscript(command.example, Infinity)
+  }`;
 }
 
 function opcodeText(command: HostCommand): string {

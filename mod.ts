@@ -181,6 +181,7 @@ export type {
   HostAction,
   QmpChannel,
   QmpStream,
+  SocketAddress,
   SocketAddressLike,
 } from "./qmp/mod.ts";
 export type {

@@ -187,8 +187,8 @@ export async function main(args: readonly string[], io: DiffCliIo = {}): Promise
   stdout(formatSummary(report));
   if (values.out !== undefined) {
     await Deno.mkdir(values.out, { recursive: true });
-    for (const f of report.findings) {
-      const file = `${values.out}/diff-${report.findings.indexOf(f) + 1}-${slug(f.key)}.qmp`;
+    for (const [i, f] of report.findings.entries()) {
+      const file = `${values.out}/diff-${i + 1}-${slug(f.key)}.qmp`;
       await Deno.writeTextFile(file, f.fixture);
       stderr(`wrote ${file}\n`);
     }

@@ -93,7 +93,7 @@ Exit status: 0 no divergence and no crash, 1 a divergence or crash was found,
 2 usage error.
 `;
 
-function positiveInt(name: string, text: string | undefined, fallback: number): number {
+function nonNegativeInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) {
@@ -162,9 +162,9 @@ export async function main(args: readonly string[], io: DiffCliIo = {}): Promise
       throw new RangeError(`--budget is '${values.budget}': expected a positive number of seconds`);
     }
     options = {
-      programs: positiveInt("programs", values.programs, 50),
-      seed: positiveInt("seed", values.seed, 1),
-      steps: positiveInt("steps", values.steps, 12),
+      programs: nonNegativeInt("programs", values.programs, 50),
+      seed: nonNegativeInt("seed", values.seed, 1),
+      steps: nonNegativeInt("steps", values.steps, 12),
       topologies: parseTopologies(values.topology ?? "all"),
       exclusions: activeExclusions(values["include-known"] ?? []),
       shrink: !values["no-shrink"],

@@ -15,6 +15,7 @@ import { MachinePresets } from "./machines.ts";
 import { DEFAULT_MACHINES_DIR } from "./machines.ts";
 import { match, matchUnordered, type TargetValues } from "./matchers.ts";
 import { skipReason } from "./runner.ts";
+import { waitForExit } from "./run/fixture_run.ts";
 import { alternativeFor, escapeText, FEATURE_NAMES } from "./transcript/parse.ts";
 import { parseSelector, type Selector, selectorMatches } from "./transcript/selector.ts";
 import { targetContext } from "./target_context.ts";
@@ -202,21 +203,12 @@ function markerOf(line: string): string {
   return /^\S+/.exec(line)?.[0] ?? "";
 }
 
-function jsonLines(prefix: string, value: QmpValue, width: number): string[] {
+/** A step's marker and its JSON in the transcript layout, wrapped to fit `width` columns. */
+export function jsonLines(prefix: string, value: QmpValue, width: number): string[] {
   const text = formatJsonForTranscript(value, Math.max(40, width - prefix.length - 1));
   const lines = text.split("\n");
   lines[0] = `${prefix} ${lines[0]}`;
   return lines;
-}
-
-/** The instance's exit, waiting up to one second for the process to be reaped. */
-async function waitExit(instance: TargetInstance): Promise<TargetExit | undefined> {
-  let exit = instance.exited();
-  for (let k = 0; k < 20 && exit === undefined; k++) {
-    await new Promise((r) => setTimeout(r, 50));
-    exit = instance.exited();
-  }
-  return exit;
 }
 
 interface Exchange {
@@ -386,7 +378,7 @@ export async function recordTranscript(
         try {
           reply = await sendStepRequest(instance.host(req.device), enc);
         } catch (e) {
-          const exit = await waitExit(instance);
+          const exit = await waitForExit(instance, 1000);
           if (exit === undefined) throw e;
           warnings.push(
             `${t.file}:${req.line}: the target died (${
@@ -433,7 +425,7 @@ export async function recordTranscript(
       }
       const { msgs, closed } = await collect(n);
       const closedWarning = async (always: boolean) => {
-        const exit = await waitExit(instance);
+        const exit = await waitForExit(instance, 1000);
         if (!always && index === all.length - 1) return; // e.g. `quit` as the last request
         warnings.push(
           `${t.file}:${req?.line ?? 1}: the target closed the connection${

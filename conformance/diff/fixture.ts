@@ -10,8 +10,7 @@
 
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import { decodeHostReply } from "../host/codec.ts";
-import { maskObserved } from "../record.ts";
-import { formatJsonForTranscript } from "../transcript/json.ts";
+import { jsonLines, maskObserved } from "../record.ts";
 import type { Trace } from "./execute.ts";
 import type { Answer, DiffStep } from "./program.ts";
 import { returnCodeName } from "../host/return_codes.ts";
@@ -30,12 +29,8 @@ export interface FixtureHeader {
 
 const WIDTH = 100;
 
-function lines(prefix: string, value: QmpValue): string[] {
-  const text = formatJsonForTranscript(value, Math.max(40, WIDTH - prefix.length - 1));
-  const out = text.split("\n");
-  out[0] = `${prefix} ${out[0]}`;
-  return out;
-}
+/** A step line and its JSON in the catalogue's layout, as `record` writes them. */
+const lines = (prefix: string, value: QmpValue): string[] => jsonLines(prefix, value, WIDTH);
 
 function wrap(text: string, first: string, next: string): string[] {
   const out: string[] = [];

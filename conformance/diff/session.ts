@@ -8,6 +8,7 @@
 
 import type { QmpObject } from "../../model/qmp_value.ts";
 import { encodeHostRequest } from "../host/codec.ts";
+import { waitForExit } from "../run/fixture_run.ts";
 import { timeout } from "../run/step_execution.ts";
 import {
   type Target,
@@ -94,11 +95,10 @@ export class DiffSession {
   }
 
   async #lose(e: Error): Promise<LostAnswer> {
-    let exit: TargetExit | undefined = this.#instance.exited();
-    for (let k = 0; k < 20 && exit === undefined && !(e instanceof TargetTimeoutError); k++) {
-      await new Promise((r) => setTimeout(r, 50));
-      exit = this.#instance.exited();
-    }
+    // A timeout is no death: only a lost connection waits (up to 1 s) for the exit status.
+    const exit: TargetExit | undefined = e instanceof TargetTimeoutError
+      ? this.#instance.exited()
+      : await waitForExit(this.#instance, 1000);
     const how = exit?.signal ??
       (exit !== undefined && exit.unexpected
         ? `exit code ${exit.code}`

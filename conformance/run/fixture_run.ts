@@ -83,8 +83,14 @@ function isConnectionError(e: unknown): boolean {
     e instanceof Deno.errors.NotConnected;
 }
 
-/** Waits at most `ms` for the instance's exit status. */
-async function waitForExit(instance: TargetInstance, ms: number): Promise<TargetExit | undefined> {
+/**
+ * Waits at most `ms` for the instance's exit status: through its own
+ * `waitExit` when it has one, else by looking every 50 ms.
+ */
+export async function waitForExit(
+  instance: TargetInstance,
+  ms: number,
+): Promise<TargetExit | undefined> {
   if (instance.waitExit !== undefined) return await instance.waitExit(ms);
   let exit = instance.exited();
   for (let waited = 0; exit === undefined && waited < ms; waited += 50) {

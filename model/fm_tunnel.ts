@@ -20,6 +20,7 @@
  * @module
  */
 
+import { setU16 } from "./dcd/bytes.ts";
 import { type MailboxReply, ReturnCode } from "./host_interface.ts";
 
 /** Opcode of the Tunnel Management Command. */
@@ -28,6 +29,37 @@ export const TUNNEL_MANAGEMENT_COMMAND = 0x5300;
 export const TUNNEL_HEADER_SIZE = 4;
 /** Bytes of a CCI message header before its payload. */
 export const CCI_MESSAGE_HEADER_SIZE = 12;
+/** Where the CCI message's payload starts in an envelope. */
+const PAYLOAD_START = TUNNEL_HEADER_SIZE + CCI_MESSAGE_HEADER_SIZE;
+
+/**
+ * An envelope with its tunnel header (and the message's return code) left
+ * zero: a CCI message of `category` with `tag`, `opcode` and the 24-bit
+ * length of `payload`, then `payload`.
+ */
+function envelope(category: number, tag: number, opcode: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(PAYLOAD_START + payload.length);
+  const n = payload.length;
+  out[4] = category;
+  out[5] = tag;
+  out[7] = opcode & 0xff;
+  out[8] = opcode >> 8;
+  out[9] = n & 0xff;
+  out[10] = (n >> 8) & 0xff;
+  out[11] = (n >> 16) & 0xff;
+  out.set(payload, PAYLOAD_START);
+  return out;
+}
+
+/** The 16-bit opcode (set << 8 | command) of an envelope's CCI message. */
+function messageOpcode(p: Uint8Array): number {
+  return p[8]! << 8 | p[7]!;
+}
+
+/** The 24-bit payload length an envelope's CCI message header states. */
+function messageLength(p: Uint8Array): number {
+  return p[9]! | p[10]! << 8 | p[11]! << 16;
+}
 
 /** A tunnelled command as the switch reads it. */
 export interface TunnelRequest {
@@ -60,20 +92,9 @@ export function encodeTunnelRequest(
   payload: Uint8Array,
   tag = 0,
 ): Uint8Array {
-  const size = CCI_MESSAGE_HEADER_SIZE + payload.length;
-  const out = new Uint8Array(TUNNEL_HEADER_SIZE + size);
-  const v = new DataView(out.buffer);
-  v.setUint8(0, port);
-  v.setUint8(1, 0);
-  v.setUint16(2, size & 0xffff, true);
-  v.setUint8(4, 0);
-  v.setUint8(5, tag);
-  v.setUint8(7, opcode & 0xff);
-  v.setUint8(8, opcode >> 8);
-  v.setUint8(9, payload.length & 0xff);
-  v.setUint8(10, (payload.length >> 8) & 0xff);
-  v.setUint8(11, (payload.length >> 16) & 0xff);
-  out.set(payload, TUNNEL_HEADER_SIZE + CCI_MESSAGE_HEADER_SIZE);
+  const out = envelope(0, tag, opcode, payload);
+  out[0] = port;
+  setU16(out, 2, CCI_MESSAGE_HEADER_SIZE + payload.length);
   return out;
 }
 
@@ -85,9 +106,7 @@ export function encodeTunnelRequest(
  * Returns the request or the return code.
  */
 export function parseTunnelRequest(input: Uint8Array): TunnelRequest | number {
-  if (input.length < TUNNEL_HEADER_SIZE + CCI_MESSAGE_HEADER_SIZE) {
-    return ReturnCode.INVALID_PAYLOAD_LENGTH;
-  }
+  if (input.length < PAYLOAD_START) return ReturnCode.INVALID_PAYLOAD_LENGTH;
   const v = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const size = v.getUint16(2, true);
   if (size < CCI_MESSAGE_HEADER_SIZE) return ReturnCode.INVALID_PAYLOAD_LENGTH;
@@ -95,35 +114,26 @@ export function parseTunnelRequest(input: Uint8Array): TunnelRequest | number {
   if (v.getUint8(4) !== 0) return ReturnCode.INVALID_INPUT;
   const targetType = v.getUint8(1);
   if (targetType !== 0) return ReturnCode.INVALID_INPUT;
-  const length = v.getUint8(9) | v.getUint8(10) << 8 | v.getUint8(11) << 16;
-  const start = TUNNEL_HEADER_SIZE + CCI_MESSAGE_HEADER_SIZE;
+  const length = messageLength(input);
   // The tunnelled command is given the length its header states; bytes past the input read as 0.
   const payload = new Uint8Array(length);
-  payload.set(input.subarray(start, start + Math.min(length, input.length - start)));
+  payload.set(
+    input.subarray(PAYLOAD_START, PAYLOAD_START + Math.min(length, input.length - PAYLOAD_START)),
+  );
   return {
     port: v.getUint8(0),
     targetType,
     tag: v.getUint8(5),
-    opcode: v.getUint8(8) << 8 | v.getUint8(7),
+    opcode: messageOpcode(input),
     payload,
   };
 }
 
 /** Encodes the switch's response envelope around the tunnelled command's answer. */
 export function encodeTunnelResponse(request: TunnelRequest, inner: MailboxReply): Uint8Array {
-  const out = new Uint8Array(TUNNEL_HEADER_SIZE + CCI_MESSAGE_HEADER_SIZE + inner.payload.length);
-  const v = new DataView(out.buffer);
-  const n = inner.payload.length;
-  v.setUint16(0, (n + CCI_MESSAGE_HEADER_SIZE) & 0xffff, true);
-  v.setUint8(4, 1);
-  v.setUint8(5, request.tag);
-  v.setUint8(7, request.opcode & 0xff);
-  v.setUint8(8, request.opcode >> 8);
-  v.setUint8(9, n & 0xff);
-  v.setUint8(10, (n >> 8) & 0xff);
-  v.setUint8(11, (n >> 16) & 0xff);
-  v.setUint16(12, inner.rc, true);
-  out.set(inner.payload, TUNNEL_HEADER_SIZE + CCI_MESSAGE_HEADER_SIZE);
+  const out = envelope(1, request.tag, request.opcode, inner.payload);
+  setU16(out, 0, CCI_MESSAGE_HEADER_SIZE + inner.payload.length);
+  setU16(out, 12, inner.rc);
   return out;
 }
 
@@ -161,15 +171,13 @@ export function decodeTunnelResponse(outer: MailboxReply, opcode: number): Mailb
     );
   }
   const p = outer.payload;
-  if (p.length < TUNNEL_HEADER_SIZE + CCI_MESSAGE_HEADER_SIZE) {
+  if (p.length < PAYLOAD_START) {
     throw new TunnelResponseError(
-      `tunnel response of ${p.length} bytes: expected at least ${
-        TUNNEL_HEADER_SIZE + CCI_MESSAGE_HEADER_SIZE
-      } (the two headers)`,
+      `tunnel response of ${p.length} bytes: expected at least ${PAYLOAD_START} (the two headers)`,
     );
   }
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
-  const got = v.getUint8(8) << 8 | v.getUint8(7);
+  const got = messageOpcode(p);
   if (v.getUint8(4) !== 1 || got !== opcode) {
     throw new TunnelResponseError(
       `tunnel response category ${v.getUint8(4)} for opcode 0x${
@@ -177,7 +185,8 @@ export function decodeTunnelResponse(outer: MailboxReply, opcode: number): Mailb
       }: expected a response (1) to 0x${opcode.toString(16).padStart(4, "0")}`,
     );
   }
-  const length = v.getUint8(9) | v.getUint8(10) << 8 | v.getUint8(11) << 16;
-  const start = TUNNEL_HEADER_SIZE + CCI_MESSAGE_HEADER_SIZE;
-  return { rc: v.getUint16(12, true), payload: p.slice(start, start + length) };
+  return {
+    rc: v.getUint16(12, true),
+    payload: p.slice(PAYLOAD_START, PAYLOAD_START + messageLength(p)),
+  };
 }

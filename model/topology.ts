@@ -289,7 +289,7 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
       driver: spec.driver,
       id: spec.id,
       bus: busName,
-      port: spec.props.get("port"),
+      port: portNumber(spec.props.get("port")),
       sn: spec.props.get("sn"),
     });
     if (spec.driver === "cxl-type3") {
@@ -303,7 +303,7 @@ export function buildTopology(cmd: CommandLine, options: BuildOptions): Topology
       buses.set(spec.id, {
         driver: spec.driver,
         parentBus: busName,
-        port: Number(/^[0-9]+$/.test(spec.props.get("port") ?? "") ? spec.props.get("port") : 0),
+        port: portNumber(spec.props.get("port")),
       });
       if (spec.driver !== "pxb-cxl") {
         node.add(new QomNode(spec.id, "CXL"));
@@ -338,10 +338,9 @@ function switchesOf(
   placed: readonly PlacedDevice[],
   release: SwitchCciRelease,
 ): CxlSwitch[] {
-  const portOf = (d: PlacedDevice) => Number(/^[0-9]+$/.test(d.port ?? "") ? d.port : 0);
   return placed.filter((d) => d.driver === "cxl-upstream" && d.id !== undefined).map((u) => ({
     upstream: u.id!,
-    port: portOf(u),
+    port: u.port,
     sn: /^[0-9]+$/.test(u.sn ?? "") ? BigInt(u.sn!) : U64_MAX,
     downstream: placed.filter((d) =>
       d.driver === "cxl-downstream" && d.id !== undefined && d.bus === u.id
@@ -352,7 +351,7 @@ function switchesOf(
         : child.driver === "cxl-type3"
         ? "type3"
         : "other";
-      return { id: d.id!, port: portOf(d), below };
+      return { id: d.id!, port: d.port, below };
     }),
     release,
   }));
@@ -363,8 +362,14 @@ interface PlacedDevice {
   readonly driver: string;
   readonly id: string | undefined;
   readonly bus: string | undefined;
-  readonly port: string | undefined;
+  /** Its `port` number (see `portNumber`). */
+  readonly port: number;
   readonly sn: string | undefined;
+}
+
+/** A `port` property as a number: its decimal digits, else 0 (unset or not a number). */
+function portNumber(text: string | undefined): number {
+  return /^[0-9]+$/.test(text ?? "") ? Number(text) : 0;
 }
 
 /** The route below a switch of a device on `bus` (a cxl-downstream below a cxl-upstream). */

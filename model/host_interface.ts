@@ -83,5 +83,8 @@ export const Opcode = {
   DC_RELEASE: 0x4803,
 } as const;
 
-/** Largest mailbox payload QEMU's primary mailbox accepts (2^11). */
+/**
+ * Largest mailbox payload QEMU's primary mailbox accepts (2^11); the switch
+ * mailbox CCI and a device's FM-owned LD CCI have the same payload area.
+ */
 export const MAILBOX_PAYLOAD_MAX = 2048;

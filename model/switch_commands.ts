@@ -16,7 +16,7 @@
  * @module
  */
 
-import { type MailboxReply, ReturnCode } from "./host_interface.ts";
+import { MAILBOX_PAYLOAD_MAX, type MailboxReply, ReturnCode } from "./host_interface.ts";
 import { PayloadReader, PayloadWriter } from "./dcd/bytes.ts";
 import type { CxlSwitch } from "./topology.ts";
 import { parseUuid } from "./uuid.ts";
@@ -25,8 +25,6 @@ export type { CelEntry } from "./switch_release_tables.ts";
 
 /** The CEL's UUID (Get Supported Logs, Get Log). */
 const CEL_UUID = parseUuid("0da9c0b5-bf41-4b78-8f79-96b1623b3f17");
-/** The switch CCI's payload size: 2048 bytes (Identify reports log2, 11). */
-const PAYLOAD_MAX = 2048;
 /** QEMU's CEL array: 65536 entries of 4 bytes; Get Log's bound check is against its size. */
 const CEL_ARRAY_BYTES = 65536 * 4;
 /** Return codes QEMU uses here that the model has no name for. */
@@ -102,7 +100,10 @@ export function switchCommand(sw: CxlSwitch, opcode: number, payload: Uint8Array
 /** 0x0001: the upstream port's ids, no subsystem ids, its `sn`, log2 of 2048, type 0 (switch). */
 function identify(sw: CxlSwitch): MailboxReply {
   const w = new PayloadWriter(18);
-  w.u16(0, USP_VENDOR).u16(2, USP_DEVICE).u64(8, sw.sn).u8(16, Math.log2(PAYLOAD_MAX)).u8(17, 0);
+  w.u16(0, USP_VENDOR).u16(2, USP_DEVICE).u64(8, sw.sn).u8(16, Math.log2(MAILBOX_PAYLOAD_MAX)).u8(
+    17,
+    0,
+  );
   return reply(ReturnCode.SUCCESS, w.bytes);
 }
 
@@ -116,7 +117,7 @@ function getLog(sw: CxlSwitch, payload: Uint8Array): MailboxReply {
   const r = new PayloadReader(payload);
   const offset = r.u32(0x10);
   const length = r.u32(0x14);
-  if (length > PAYLOAD_MAX) return reply(ReturnCode.INVALID_INPUT);
+  if (length > MAILBOX_PAYLOAD_MAX) return reply(ReturnCode.INVALID_INPUT);
   const uuid = payload.subarray(0, 16);
   if (!uuid.every((b, i) => b === CEL_UUID[i])) return reply(INVALID_LOG);
   if (offset + length >= CEL_ARRAY_BYTES) return reply(ReturnCode.INVALID_INPUT);
@@ -154,7 +155,7 @@ function identifySwitch(sw: CxlSwitch): MailboxReply {
 function physicalPortState(sw: CxlSwitch, payload: Uint8Array): MailboxReply {
   if (payload.length < 1) return reply(ReturnCode.INVALID_PAYLOAD_LENGTH);
   const count = payload[0]!;
-  if (4 + 16 * count > PAYLOAD_MAX) return reply(ReturnCode.INVALID_INPUT);
+  if (4 + 16 * count > MAILBOX_PAYLOAD_MAX) return reply(ReturnCode.INVALID_INPUT);
   const w = new PayloadWriter(4 + 16 * count);
   w.u8(0, count);
   for (let i = 0; i < count; i++) {

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { type MailboxReply, ReturnCode } from "../host_interface.ts";
+import { MAILBOX_PAYLOAD_MAX, type MailboxReply, ReturnCode } from "../host_interface.ts";
 import { PayloadReader, PayloadWriter } from "./bytes.ts";
 import type { DcDevice } from "./dc_device.ts";
 import type { FmExtent } from "./types.ts";
@@ -48,8 +48,6 @@ export const FM_FIXED_INPUT_LENGTH: Readonly<Record<number, number>> = {
 
 /** Capacity unit of decode lengths and total capacity: 256 MiB. */
 const CAPACITY_MULTIPLIER = 256n << 20n;
-/** The FM payload area QEMU's CCIs use: 2048 bytes. */
-const PAYLOAD_MAX = 2048;
 /** Header of 0x5604/0x5605 before the extents; one extent is 0x28 bytes. */
 const INITIATE_HEADER = 0x20;
 const EXTENT_SIZE = 0x28;
@@ -111,7 +109,7 @@ export function dispatchFmApi(device: DcDevice, opcode: number, payload: Uint8Ar
   if (fixed !== undefined && payload.length !== fixed) {
     return reply(ReturnCode.INVALID_PAYLOAD_LENGTH);
   }
-  const input = new Uint8Array(Math.max(PAYLOAD_MAX, payload.length));
+  const input = new Uint8Array(Math.max(MAILBOX_PAYLOAD_MAX, payload.length));
   input.set(payload);
   const r = new PayloadReader(input);
   switch (opcode) {
@@ -230,7 +228,7 @@ function getRegionExtentLists(
   if (start > accepted) return reply(ReturnCode.INVALID_INPUT);
   const n = Math.min(
     Math.min(count, accepted - start) & 0xffff,
-    Math.floor((PAYLOAD_MAX - EXTENT_LIST_HEADER) / EXTENT_SIZE),
+    Math.floor((MAILBOX_PAYLOAD_MAX - EXTENT_LIST_HEADER) / EXTENT_SIZE),
   );
   const w = new PayloadWriter(EXTENT_LIST_HEADER + n * EXTENT_SIZE);
   w.u16(0, hostId).u32(4, start).u32(8, n).u32(0xc, accepted).u32(0x10, 0);

@@ -49,6 +49,22 @@ export interface HostInterface {
   switchCci?(opcode: number, payload: Uint8Array): Promise<MailboxReply>;
 }
 
+const NO_PAYLOAD = new Uint8Array(0);
+
+/**
+ * A command's answer: its return code and output payload (none by default).
+ *
+ * @example
+ * ```ts
+ * import { mailboxReply } from "./host_interface.ts";
+ * const r = mailboxReply(0x03);
+ * if (r.rc !== 0x03 || r.payload.length !== 0) throw new Error();
+ * ```
+ */
+export function mailboxReply(rc: number, payload: Uint8Array = NO_PAYLOAD): MailboxReply {
+  return { rc, payload };
+}
+
 /** CXL mailbox return codes used by QEMU's DCD and event commands. */
 export const ReturnCode = {
   SUCCESS: 0x00,

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type MailboxReply, ReturnCode } from "./host_interface.ts";
+import { type MailboxReply, mailboxReply, ReturnCode } from "./host_interface.ts";
 import {
   decodeTunnelResponse,
   encodeTunnelRequest,
@@ -20,8 +20,6 @@ import {
 } from "./fm_tunnel.ts";
 import { switchCommand } from "./switch_commands.ts";
 import type { SwitchCci, Topology, Type3 } from "./topology.ts";
-
-const EMPTY = new Uint8Array(0);
 
 /**
  * The switch CCI whose target is the switch above a device, and the number
@@ -69,15 +67,15 @@ export function switchCciMailbox(
   if (opcode !== TUNNEL_MANAGEMENT_COMMAND) {
     const below = topology.switches.find((s) => s.upstream === sw.target);
     return below === undefined
-      ? { rc: ReturnCode.UNSUPPORTED, payload: EMPTY }
+      ? mailboxReply(ReturnCode.UNSUPPORTED)
       : switchCommand(below, opcode, payload);
   }
   const req = parseTunnelRequest(payload);
-  if (typeof req === "number") return { rc: req, payload: EMPTY };
+  if (typeof req === "number") return mailboxReply(req);
   const target = topology.type3.find((t) =>
     t.fmRoute !== undefined && t.fmRoute.upstream === sw.target && t.fmRoute.port === req.port
   );
-  if (target === undefined) return { rc: ReturnCode.INVALID_INPUT, payload: EMPTY };
+  if (target === undefined) return mailboxReply(ReturnCode.INVALID_INPUT);
   const inner = target.device.fmApi(req.opcode, req.payload);
   return { rc: ReturnCode.SUCCESS, payload: encodeTunnelResponse(req, inner) };
 }

@@ -16,7 +16,12 @@
  * @module
  */
 
-import { MAILBOX_PAYLOAD_MAX, type MailboxReply, ReturnCode } from "./host_interface.ts";
+import {
+  MAILBOX_PAYLOAD_MAX,
+  type MailboxReply,
+  mailboxReply as reply,
+  ReturnCode,
+} from "./host_interface.ts";
 import { PayloadReader, PayloadWriter } from "./dcd/bytes.ts";
 import type { CxlSwitch } from "./topology.ts";
 import { parseUuid } from "./uuid.ts";
@@ -47,9 +52,6 @@ const FIXED_INPUT: Readonly<Record<number, number>> = {
   0x0401: 0x18,
   0x5100: 0,
 };
-
-const EMPTY = new Uint8Array(0);
-const reply = (rc: number, payload: Uint8Array = EMPTY): MailboxReply => ({ rc, payload });
 
 /**
  * Runs one of the switch CCI's own commands (anything but 0x5300) for a

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { type MailboxReply, ReturnCode } from "../host_interface.ts";
+import { type MailboxReply, mailboxReply as reply, ReturnCode } from "../host_interface.ts";
 import type { Profile } from "../profile.ts";
 import type { QmpObject, QmpValue } from "../qmp_value.ts";
 import { formatUuid, isNilUuid, NIL_UUID, tryParseUuid } from "../uuid.ts";
@@ -48,12 +48,6 @@ export const MAX_EXTENTS_PER_LIST: number = Math.floor((2048 - 16) / EXTENT_RECO
 
 /** Release status values of `cxl-release-dynamic-capacity-status` (seed). */
 export type ReleaseStatus = "pending" | "active" | "release-pending" | "not-found";
-
-const EMPTY = new Uint8Array(0);
-
-function reply(rc: number, payload: Uint8Array = EMPTY): MailboxReply {
-  return { rc, payload };
-}
 
 function hex(v: bigint): string {
   return `0x${v.toString(16)}`;

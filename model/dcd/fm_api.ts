@@ -23,7 +23,12 @@
  * @module
  */
 
-import { MAILBOX_PAYLOAD_MAX, type MailboxReply, ReturnCode } from "../host_interface.ts";
+import {
+  MAILBOX_PAYLOAD_MAX,
+  type MailboxReply,
+  mailboxReply as reply,
+  ReturnCode,
+} from "../host_interface.ts";
 import { PayloadReader, PayloadWriter } from "./bytes.ts";
 import type { DcDevice } from "./dc_device.ts";
 import type { FmExtent } from "./types.ts";
@@ -61,12 +66,6 @@ const REMOVAL_POLICY_MASK = 0x0f;
 const FORCED_REMOVAL = 0x10;
 /** QEMU's number of DC region slots (DCD_MAX_NUM_REGION). */
 const REGION_SLOTS = 8;
-
-const EMPTY = new Uint8Array(0);
-
-function reply(rc: number, payload: Uint8Array = EMPTY): MailboxReply {
-  return { rc, payload };
-}
 
 /**
  * Whether the FM-owned LD CCI of a device implements an opcode.

@@ -31,7 +31,7 @@
  * @module
  */
 
-import { type MailboxReply, Opcode, ReturnCode } from "../host_interface.ts";
+import { type MailboxReply, mailboxReply, Opcode, ReturnCode } from "../host_interface.ts";
 import { PayloadReader, PayloadWriter } from "./bytes.ts";
 import type { DcDevice } from "./dc_device.ts";
 
@@ -79,8 +79,6 @@ export function implementsOpcode(opcode: number, regionCount: number): boolean {
   return (opcode & 0xff00) !== 0x4800 || regionCount > 0;
 }
 
-const EMPTY = new Uint8Array(0);
-
 /**
  * Runs one mailbox command against a device. Used by {@linkcode DcDevice.mailbox}.
  *
@@ -104,11 +102,11 @@ export function dispatchMailbox(
   payload: Uint8Array,
 ): MailboxReply {
   if (!implementsOpcode(opcode, device.config.geometry.regionCount)) {
-    return { rc: ReturnCode.UNSUPPORTED, payload: EMPTY };
+    return mailboxReply(ReturnCode.UNSUPPORTED);
   }
   const fixed = FIXED_INPUT_LENGTH[opcode];
   if (fixed !== undefined && payload.length !== fixed) {
-    return { rc: ReturnCode.INVALID_PAYLOAD_LENGTH, payload: EMPTY };
+    return mailboxReply(ReturnCode.INVALID_PAYLOAD_LENGTH);
   }
   switch (opcode) {
     case Opcode.EVENTS_GET_RECORDS:
@@ -126,7 +124,7 @@ export function dispatchMailbox(
       };
     case Opcode.TIMESTAMP_SET:
       device.setTimestamp(new PayloadReader(payload).u64(0));
-      return { rc: ReturnCode.SUCCESS, payload: EMPTY };
+      return mailboxReply(ReturnCode.SUCCESS);
     case Opcode.IDENTIFY_MEMORY_DEVICE:
       return device.identify();
     case OPCODE_GET_PARTITION_INFO:
@@ -140,6 +138,6 @@ export function dispatchMailbox(
     case Opcode.DC_RELEASE:
       return device.releaseResponse(payload);
     default:
-      return { rc: ReturnCode.UNSUPPORTED, payload: EMPTY };
+      return mailboxReply(ReturnCode.UNSUPPORTED);
   }
 }

@@ -25,7 +25,6 @@ import type { Step, Transcript } from "./transcript/types.ts";
 import {
   type Target,
   TargetClosedError,
-  type TargetExit,
   type TargetInstance,
   TargetStartupError,
   TargetTimeoutError,

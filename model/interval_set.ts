@@ -21,28 +21,31 @@
  * @module
  */
 
-interface TreapNode<V> {
-  key: bigint;
+/** A key an {@linkcode OrderedMap} orders: bigints, or numbers (never NaN). */
+export type Key = bigint | number;
+
+interface TreapNode<K extends Key, V> {
+  key: K;
   value: V;
   prio: number;
   size: number;
-  left: TreapNode<V> | undefined;
-  right: TreapNode<V> | undefined;
+  left: TreapNode<K, V> | undefined;
+  right: TreapNode<K, V> | undefined;
 }
 
 /** One entry of an {@linkcode OrderedMap}. */
-export interface OrderedEntry<V> {
+export interface OrderedEntry<V, K extends Key = bigint> {
   /** The key. */
-  readonly key: bigint;
+  readonly key: K;
   /** The value. */
   readonly value: V;
 }
 
-function size<V>(n: TreapNode<V> | undefined): number {
+function size<K extends Key, V>(n: TreapNode<K, V> | undefined): number {
   return n === undefined ? 0 : n.size;
 }
 
-function update<V>(n: TreapNode<V>): void {
+function update<K extends Key, V>(n: TreapNode<K, V>): void {
   n.size = 1 + size(n.left) + size(n.right);
 }
 
@@ -50,7 +53,10 @@ function update<V>(n: TreapNode<V>): void {
  * Nodes whose sizes a split or merge changed, top-down; recomputed bottom-up
  * after it. One array reused by every tree: the operations are synchronous.
  */
-const touched: TreapNode<unknown>[] = [];
+const touched: TreapNode<Key, unknown>[] = [];
+
+/** The nodes a search passed, root first (reused like `touched`). */
+const searchPath: TreapNode<Key, unknown>[] = [];
 
 function resize(): void {
   for (let i = touched.length - 1; i >= 0; i--) update(touched[i]!);
@@ -62,7 +68,11 @@ function resize(): void {
  * `into.right`), top-down without recursion or allocation; sizes of the
  * nodes on the split path are recomputed, `into`'s is not.
  */
-function splitInto<V>(n: TreapNode<V> | undefined, key: bigint, into: TreapNode<V>): void {
+function splitInto<K extends Key, V>(
+  n: TreapNode<K, V> | undefined,
+  key: K,
+  into: TreapNode<K, V>,
+): void {
   // `l` takes the next node of the left tree as its right child, `r` the
   // next node of the right tree as its left child; `into` starts as both.
   let l = into;
@@ -70,7 +80,7 @@ function splitInto<V>(n: TreapNode<V> | undefined, key: bigint, into: TreapNode<
   into.left = undefined;
   into.right = undefined;
   while (n !== undefined) {
-    touched.push(n as TreapNode<unknown>);
+    touched.push(n as TreapNode<Key, unknown>);
     if (n.key < key) {
       if (l === into) into.left = n;
       else l.right = n;
@@ -92,42 +102,46 @@ function splitInto<V>(n: TreapNode<V> | undefined, key: bigint, into: TreapNode<
  * Merges two treaps whose keys are all ordered (`a` before `b`), top-down
  * without recursion; returns the root.
  */
-function merge<V>(
-  a: TreapNode<V> | undefined,
-  b: TreapNode<V> | undefined,
-): TreapNode<V> | undefined {
+function merge<K extends Key, V>(
+  a: TreapNode<K, V> | undefined,
+  b: TreapNode<K, V> | undefined,
+): TreapNode<K, V> | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  let root: TreapNode<V> | undefined;
-  let hook: TreapNode<V> | undefined;
-  let hookLeft = false;
-  const attach = (n: TreapNode<V> | undefined) => {
-    if (hook === undefined) root = n;
-    else if (hookLeft) hook.left = n;
-    else hook.right = n;
-  };
-  while (a !== undefined && b !== undefined) {
-    if (a.prio > b.prio) {
-      attach(a);
-      touched.push(a as TreapNode<unknown>);
-      hook = a;
-      hookLeft = false;
-      a = a.right;
-    } else {
-      attach(b);
-      touched.push(b as TreapNode<unknown>);
-      hook = b;
-      hookLeft = true;
-      b = b.left;
-    }
+  // The root is the higher-priority of the two; every later winner hangs
+  // under the previous one, on the side it came from.
+  let root: TreapNode<K, V>;
+  let hook: TreapNode<K, V>;
+  let hookLeft: boolean;
+  if (a.prio > b.prio) {
+    root = hook = a;
+    hookLeft = false;
+    a = a.right;
+  } else {
+    root = hook = b;
+    hookLeft = true;
+    b = b.left;
   }
-  attach(a ?? b);
+  touched.push(root as TreapNode<Key, unknown>);
+  while (a !== undefined && b !== undefined) {
+    const n: TreapNode<K, V> = a.prio > b.prio ? a : b;
+    if (hookLeft) hook.left = n;
+    else hook.right = n;
+    touched.push(n as TreapNode<Key, unknown>);
+    hook = n;
+    hookLeft = n === b;
+    if (n === a) a = a.right;
+    else b = b.left;
+  }
+  if (hookLeft) hook.left = a ?? b;
+  else hook.right = a ?? b;
   resize();
   return root;
 }
 
 /**
- * A map from bigint keys to values, kept in key order (a treap).
+ * A map from keys (bigints by default, or numbers) to values, kept in key
+ * order (a treap).
  *
  * @example
  * ```ts
@@ -139,8 +153,8 @@ function merge<V>(
  * if ([...m.keys()].join() !== "10,20,30") throw new Error("order");
  * ```
  */
-export class OrderedMap<V> {
-  #root: TreapNode<V> | undefined = undefined;
+export class OrderedMap<V, K extends Key = bigint> {
+  #root: TreapNode<K, V> | undefined = undefined;
   #seed = 0x2545f491;
 
   #prio(): number {
@@ -157,7 +171,7 @@ export class OrderedMap<V> {
     return size(this.#root);
   }
 
-  #find(key: bigint): TreapNode<V> | undefined {
+  #find(key: K): TreapNode<K, V> | undefined {
     let n = this.#root;
     while (n !== undefined) {
       if (key === n.key) return n;
@@ -167,23 +181,32 @@ export class OrderedMap<V> {
   }
 
   /** Whether the key is present. */
-  has(key: bigint): boolean {
+  has(key: K): boolean {
     return this.#find(key) !== undefined;
   }
 
   /** The value for a key, if present. */
-  get(key: bigint): V | undefined {
+  get(key: K): V | undefined {
     return this.#find(key)?.value;
   }
 
-  /** Inserts or replaces the value for a key. */
-  set(key: bigint, value: V): void {
-    const found = this.#find(key);
-    if (found !== undefined) {
-      found.value = value;
-      return;
+  /**
+   * Inserts or replaces the value for a key, in one search: the path down to
+   * where the key is (or would be a leaf) is kept, and the new node goes
+   * where its priority puts it on that path.
+   */
+  set(key: K, value: V): void {
+    let n = this.#root;
+    while (n !== undefined) {
+      if (key === n.key) {
+        searchPath.length = 0;
+        n.value = value;
+        return;
+      }
+      searchPath.push(n as TreapNode<Key, unknown>);
+      n = key < n.key ? n.left : n.right;
     }
-    const node: TreapNode<V> = {
+    const node: TreapNode<K, V> = {
       key,
       value,
       prio: this.#prio(),
@@ -191,16 +214,15 @@ export class OrderedMap<V> {
       left: undefined,
       right: undefined,
     };
-    // Down to where the new node's priority puts it, counting it in every
-    // subtree passed; the subtree found there is split around the new key.
-    let parent: TreapNode<V> | undefined;
-    let n = this.#root;
-    while (n !== undefined && n.prio >= node.prio) {
-      n.size++;
-      parent = n;
-      n = key < n.key ? n.left : n.right;
-    }
-    splitInto(n, key, node);
+    // Every node above the new one's place counts it; the subtree found
+    // there is split around the new key.
+    const path = searchPath as TreapNode<K, V>[];
+    let depth = 0;
+    while (depth < path.length && path[depth]!.prio >= node.prio) path[depth++]!.size++;
+    const parent = depth === 0 ? undefined : path[depth - 1];
+    const below = depth < path.length ? path[depth] : undefined;
+    path.length = 0;
+    splitInto(below, key, node);
     update(node);
     if (parent === undefined) this.#root = node;
     else if (key < parent.key) parent.left = node;
@@ -208,15 +230,20 @@ export class OrderedMap<V> {
   }
 
   /** Removes a key; returns whether it was present. */
-  delete(key: bigint): boolean {
-    if (this.#find(key) === undefined) return false;
-    let parent: TreapNode<V> | undefined;
-    let n = this.#root!;
-    while (n.key !== key) {
-      n.size--;
+  delete(key: K): boolean {
+    let parent: TreapNode<K, V> | undefined;
+    let n = this.#root;
+    while (n !== undefined && n.key !== key) {
+      searchPath.push(n as TreapNode<Key, unknown>);
       parent = n;
-      n = key < n.key ? n.left! : n.right!;
+      n = key < n.key ? n.left : n.right;
     }
+    if (n === undefined) {
+      searchPath.length = 0;
+      return false;
+    }
+    for (const p of searchPath) p.size--;
+    searchPath.length = 0;
     const joined = merge(n.left, n.right);
     if (parent === undefined) this.#root = joined;
     else if (parent.left === n) parent.left = joined;
@@ -230,9 +257,9 @@ export class OrderedMap<V> {
   }
 
   /** The entry with the greatest key <= `key`. */
-  floor(key: bigint): OrderedEntry<V> | undefined {
+  floor(key: K): OrderedEntry<V, K> | undefined {
     let n = this.#root;
-    let best: TreapNode<V> | undefined;
+    let best: TreapNode<K, V> | undefined;
     while (n !== undefined) {
       if (n.key === key) return n;
       if (n.key < key) {
@@ -246,9 +273,9 @@ export class OrderedMap<V> {
   }
 
   /** The entry with the smallest key >= `key`. */
-  ceiling(key: bigint): OrderedEntry<V> | undefined {
+  ceiling(key: K): OrderedEntry<V, K> | undefined {
     let n = this.#root;
-    let best: TreapNode<V> | undefined;
+    let best: TreapNode<K, V> | undefined;
     while (n !== undefined) {
       if (n.key === key) return n;
       if (n.key > key) {
@@ -262,7 +289,7 @@ export class OrderedMap<V> {
   }
 
   /** The smallest entry, if any. */
-  first(): OrderedEntry<V> | undefined {
+  first(): OrderedEntry<V, K> | undefined {
     let n = this.#root;
     if (n === undefined) return undefined;
     while (n.left !== undefined) n = n.left;
@@ -270,7 +297,7 @@ export class OrderedMap<V> {
   }
 
   /** The entry at a 0-based position in key order. */
-  at(index: number): OrderedEntry<V> | undefined {
+  at(index: number): OrderedEntry<V, K> | undefined {
     if (index < 0 || index >= this.size) return undefined;
     let n = this.#root;
     let i = index;
@@ -288,9 +315,28 @@ export class OrderedMap<V> {
     return undefined;
   }
 
+  /**
+   * Appends to `out` the values whose keys are in `[lo, hi)`, in key order:
+   * O(log n + k) for k values, with no iterator.
+   */
+  valuesInRange(lo: K, hi: K, out: V[]): void {
+    let n = this.#root;
+    while (n !== undefined) {
+      if (n.key < lo) n = n.right;
+      else if (n.key >= hi) n = n.left;
+      else {
+        // n is in range: its left subtree holds the rest of the range below it.
+        collectFrom(n.left, lo, out);
+        out.push(n.value);
+        collectBelow(n.right, hi, out);
+        return;
+      }
+    }
+  }
+
   /** Entries with key >= `key`, in key order. */
-  *entriesFrom(key: bigint): Generator<OrderedEntry<V>> {
-    const stack: TreapNode<V>[] = [];
+  *entriesFrom(key: K): Generator<OrderedEntry<V, K>> {
+    const stack: TreapNode<K, V>[] = [];
     let n = this.#root;
     while (n !== undefined) {
       if (n.key >= key) {
@@ -304,8 +350,8 @@ export class OrderedMap<V> {
   }
 
   /** Entries from a 0-based position on, in key order. */
-  *entriesFromIndex(index: number): Generator<OrderedEntry<V>> {
-    const stack: TreapNode<V>[] = [];
+  *entriesFromIndex(index: number): Generator<OrderedEntry<V, K>> {
+    const stack: TreapNode<K, V>[] = [];
     let n = this.#root;
     let i = Math.max(0, index);
     while (n !== undefined) {
@@ -322,12 +368,12 @@ export class OrderedMap<V> {
   }
 
   /** All entries in key order. */
-  entries(): Generator<OrderedEntry<V>> {
+  entries(): Generator<OrderedEntry<V, K>> {
     return this.entriesFromIndex(0);
   }
 
   /** All keys in key order. */
-  *keys(): Generator<bigint> {
+  *keys(): Generator<K> {
     for (const e of this.entries()) yield e.key;
   }
 
@@ -337,14 +383,14 @@ export class OrderedMap<V> {
   }
 
   /** All entries in key order. */
-  [Symbol.iterator](): Generator<OrderedEntry<V>> {
+  [Symbol.iterator](): Generator<OrderedEntry<V, K>> {
     return this.entries();
   }
 }
 
-function* drain<V>(stack: TreapNode<V>[]): Generator<OrderedEntry<V>> {
+function* drain<K extends Key, V>(stack: TreapNode<K, V>[]): Generator<OrderedEntry<V, K>> {
   while (stack.length > 0) {
-    const n = stack.pop() as TreapNode<V>;
+    const n = stack.pop() as TreapNode<K, V>;
     // Snapshot before yielding: the consumer may not mutate during iteration,
     // but reading the right subtree first keeps the walk simple.
     let r = n.right;
@@ -353,6 +399,42 @@ function* drain<V>(stack: TreapNode<V>[]): Generator<OrderedEntry<V>> {
       stack.push(r);
       r = r.left;
     }
+  }
+}
+
+/** Appends the values of `n`'s subtree with keys >= `lo`, in key order. */
+function collectFrom<K extends Key, V>(n: TreapNode<K, V> | undefined, lo: K, out: V[]): void {
+  while (n !== undefined) {
+    if (n.key < lo) {
+      n = n.right;
+    } else {
+      collectFrom(n.left, lo, out);
+      out.push(n.value);
+      collectAll(n.right, out);
+      return;
+    }
+  }
+}
+
+/** Appends the values of `n`'s subtree with keys < `hi`, in key order. */
+function collectBelow<K extends Key, V>(n: TreapNode<K, V> | undefined, hi: K, out: V[]): void {
+  while (n !== undefined) {
+    if (n.key >= hi) {
+      n = n.left;
+    } else {
+      collectAll(n.left, out);
+      out.push(n.value);
+      n = n.right;
+    }
+  }
+}
+
+/** Appends every value of `n`'s subtree, in key order. */
+function collectAll<K extends Key, V>(n: TreapNode<K, V> | undefined, out: V[]): void {
+  while (n !== undefined) {
+    collectAll(n.left, out);
+    out.push(n.value);
+    n = n.right;
   }
 }
 
@@ -410,13 +492,11 @@ export class IntervalSet {
       s = f.key;
       if (f.value > e) e = f.value;
     }
-    const doomed: bigint[] = [];
-    for (const n of this.#map.entriesFrom(s)) {
-      if (n.key > e) break;
-      doomed.push(n.key);
+    // Every range starting in [s, e] merges into the new one.
+    for (let n = this.#map.ceiling(s); n !== undefined && n.key <= e; n = this.#map.ceiling(s)) {
       if (n.value > e) e = n.value;
+      this.#map.delete(n.key);
     }
-    for (const k of doomed) this.#map.delete(k);
     this.#map.set(s, e);
   }
 
@@ -468,8 +548,8 @@ export class IntervalSet {
  * ```
  */
 export class InsertionOrderList<T> {
-  #map = new OrderedMap<T>();
-  #next = 0n;
+  #map = new OrderedMap<T, number>();
+  #next = 0;
 
   /** Number of items. */
   get size(): number {
@@ -477,19 +557,19 @@ export class InsertionOrderList<T> {
   }
 
   /** Appends an item; returns its handle. */
-  push(item: T): bigint {
+  push(item: T): number {
     const h = this.#next++;
     this.#map.set(h, item);
     return h;
   }
 
   /** Removes the item with this handle; returns whether it was present. */
-  remove(handle: bigint): boolean {
+  remove(handle: number): boolean {
     return this.#map.delete(handle);
   }
 
   /** Puts an item back under a handle it had before (its original position). */
-  restore(handle: bigint, item: T): void {
+  restore(handle: number, item: T): void {
     if (handle >= this.#next) {
       throw new RangeError(
         `handle ${handle} was never issued: expected a handle below ${this.#next}`,

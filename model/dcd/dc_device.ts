@@ -158,7 +158,8 @@ export class DcDevice {
     const g = this.config.geometry;
     if (region >= g.regionCount) return "region id is too large";
     const base = this.regionBase(region);
-    const seen = new IntervalSet();
+    // A single extent cannot overlap an earlier one: no set needed.
+    const seen = extents.length > 1 ? new IntervalSet() : undefined;
     const out: UpdateEntry[] = [];
     for (const x of extents) {
       if (x.len === 0n) return "extent with 0 length is not allowed";
@@ -166,10 +167,12 @@ export class DcDevice {
         return "dpa or len is not aligned to region block size";
       }
       if (x.offset + x.len > g.regionLength) return "extent range is beyond the region end";
-      if (seen.overlaps(x.offset, x.offset + x.len)) {
-        return "duplicate or overlapped extents are detected";
+      if (seen !== undefined) {
+        if (seen.overlaps(x.offset, x.offset + x.len)) {
+          return "duplicate or overlapped extents are detected";
+        }
+        seen.insert(x.offset, x.offset + x.len);
       }
-      seen.insert(x.offset, x.offset + x.len);
       const dpa = base + x.offset;
       const end = dpa + x.len;
       if (kind === "release") {
@@ -203,19 +206,25 @@ export class DcDevice {
   /**
    * Logs one DC event record per range, More-chained. `verbatim` (the FM
    * API's records) carries each range's tag and shared sequence as given,
-   * whatever the profile does with QMP tags.
+   * whatever the profile does with QMP tags. `tag`, when given, stands for
+   * every range's tag. A record the full log drops only counts an overflow
+   * (its fields are not built).
    */
   #logDcEvents(
     type: number,
     hostId: number,
-    ranges: readonly { dpa: bigint; len: bigint; tag: Uint8Array; sharedSeq?: number }[],
+    ranges: readonly { dpa: bigint; len: bigint; tag?: Uint8Array; sharedSeq?: number }[],
     verbatim = false,
+    tag?: Uint8Array,
   ): void {
     const d = this.profile.dcd;
     const log = this.events.log(EventLogId.DYNAMIC_CAPACITY);
     const time = this.timestamp();
     const available = d.eventReportsExtentsAvailable ? d.maxExtents - this.totalExtentCount : 0;
-    ranges.forEach((r, i) => {
+    const keepTag = verbatim || this.profile.tagged.tagsInEvents;
+    for (let i = 0; i < ranges.length; i++) {
+      if (log.overflowIfFull(time)) continue;
+      const r = ranges[i]!;
       log.insertDcEvent({
         type,
         validityFlags: d.eventValidityFlags,
@@ -224,12 +233,12 @@ export class DcDevice {
         flags: i < ranges.length - 1 ? 0x01 : 0x00,
         dpa: r.dpa,
         len: r.len,
-        tag: verbatim || this.profile.tagged.tagsInEvents ? r.tag : NIL_UUID,
+        tag: keepTag ? tag ?? r.tag ?? NIL_UUID : NIL_UUID,
         sharedSeq: verbatim ? r.sharedSeq ?? 0 : 0,
         extentsAvailable: available,
         tagsAvailable: 0,
       }, time);
-    });
+    }
   }
 
   /**
@@ -284,7 +293,7 @@ export class DcDevice {
       state: "pending",
       backend,
       releaseRequested: false,
-      orderHandle: -1n,
+      orderHandle: -1,
     }));
     this.#store.queueGroup(extents);
     if (backend !== undefined) {
@@ -331,11 +340,7 @@ export class DcDevice {
       }
     }
     if (checked.length === 0) return undefined;
-    this.#logDcEvents(
-      DcEventType.RELEASE_CAPACITY,
-      req.hostId,
-      checked.map((r) => ({ ...r, tag })),
-    );
+    this.#logDcEvents(DcEventType.RELEASE_CAPACITY, req.hostId, checked, false, tag);
     if (this.profile.tagged.releaseStatus) { for (const e of touched) e.releaseRequested = true; }
     return undefined;
   }
@@ -509,7 +514,7 @@ export class DcDevice {
   #malformed(entries: readonly UpdateEntry[]): number {
     const g = this.config.geometry;
     const total = g.regionLength * BigInt(g.regionCount);
-    const seen = new IntervalSet();
+    const seen = entries.length > 1 ? new IntervalSet() : undefined;
     for (const { dpa, len } of entries) {
       if (dpa < g.firstRegionBase || dpa >= g.firstRegionBase + total) {
         return ReturnCode.INVALID_PA;
@@ -521,8 +526,10 @@ export class DcDevice {
       if (rel % g.blockSize !== 0n || len % g.blockSize !== 0n) {
         return ReturnCode.INVALID_EXTENT_LIST;
       }
-      if (seen.overlaps(dpa, dpa + len)) return ReturnCode.INVALID_EXTENT_LIST;
-      seen.insert(dpa, dpa + len);
+      if (seen !== undefined) {
+        if (seen.overlaps(dpa, dpa + len)) return ReturnCode.INVALID_EXTENT_LIST;
+        seen.insert(dpa, dpa + len);
+      }
     }
     return ReturnCode.SUCCESS;
   }
@@ -592,7 +599,7 @@ export class DcDevice {
         state: "accepted",
         backend: src.backend,
         releaseRequested: false,
-        orderHandle: -1n,
+        orderHandle: -1,
       };
       this.#store.addAccepted(e);
       if (src.backend !== undefined) {
@@ -671,7 +678,7 @@ export class DcDevice {
             state: "accepted",
             backend: undefined,
             releaseRequested: e.releaseRequested,
-            orderHandle: -1n,
+            orderHandle: -1,
           };
           this.#store.addAccepted(f);
           undo.push({ added: true, e: f });
@@ -732,7 +739,7 @@ export class DcDevice {
       state: "pending",
       backend: undefined,
       releaseRequested: false,
-      orderHandle: -1n,
+      orderHandle: -1,
     })));
     this.#logDcEvents(DcEventType.ADD_CAPACITY, 0, extents, true);
     return ReturnCode.SUCCESS;

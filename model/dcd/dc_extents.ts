@@ -33,7 +33,7 @@ export interface DcExtent {
   /** A release was requested over QMP and the host has not released yet (seed). */
   releaseRequested: boolean;
   /** Position handle in the accepted list order. */
-  orderHandle: bigint;
+  orderHandle: number;
 }
 
 /** One QMP add request's extents, in request order. */
@@ -41,7 +41,7 @@ export interface PendingGroup {
   /** The extents in request order. */
   readonly extents: readonly DcExtent[];
   /** The extents by DPA, built on first lookup. */
-  sorted: DcExtent[] | undefined;
+  sorted: readonly DcExtent[] | undefined;
 }
 
 function tagKey(tag: Uint8Array): string {
@@ -127,10 +127,7 @@ export class ExtentStore {
     if (f !== undefined && f.value.dpa < start && f.value.dpa + f.value.len > start) {
       out.push(f.value);
     }
-    for (const e of this.#acceptedByDpa.entriesFrom(start)) {
-      if (e.key >= end) break;
-      out.push(e.value);
-    }
+    this.#acceptedByDpa.valuesInRange(start, end, out);
     return out;
   }
 
@@ -168,10 +165,9 @@ export class ExtentStore {
   static containing(group: PendingGroup, dpa: bigint, len: bigint): DcExtent | undefined {
     if (len <= 0n) return undefined;
     if (group.sorted === undefined) {
-      group.sorted = [...group.extents].sort((
-        a,
-        b,
-      ) => (a.dpa < b.dpa ? -1 : a.dpa > b.dpa ? 1 : 0));
+      group.sorted = group.extents.length === 1
+        ? group.extents
+        : [...group.extents].sort((a, b) => (a.dpa < b.dpa ? -1 : a.dpa > b.dpa ? 1 : 0));
     }
     const s = group.sorted;
     let lo = 0;

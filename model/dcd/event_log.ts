@@ -186,6 +186,22 @@ export class EventLog {
     return this.#keep(buildDcEventRecord(fields), timestamp);
   }
 
+  /**
+   * Counts an overflow when the log is full and returns whether it was: a
+   * caller that would build a record first can ask this instead (a later
+   * insert into a log with room counts nothing).
+   *
+   * @example
+   * ```ts
+   * import { EventLog } from "@cxl-dcd/conformance/model";
+   * const log = new EventLog(0);
+   * if (!log.overflowIfFull(7n) || log.overflowCount !== 1) throw new Error("full log counts");
+   * ```
+   */
+  overflowIfFull(timestamp: bigint): boolean {
+    return this.#overflows(timestamp);
+  }
+
   /** Counts an overflow when the log is full; returns whether it was. */
   #overflows(timestamp: bigint): boolean {
     if (this.count < this.capacity) return false;

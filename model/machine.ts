@@ -30,11 +30,13 @@ import { QapiError, toBigInt, toNumber, Validator } from "./qapi/validate.ts";
 import { backendNode, buildTopology, type Topology, type Type3 } from "./topology.ts";
 import { allocationError, Backend, BACKEND_SIZE_LIMIT, TAGGED_BACKEND_TYPE } from "./backends.ts";
 import { deviceProperties } from "./device_properties.ts";
-import { resolvePath } from "./qom.ts";
+import { qomTreeChanges, resolvePath } from "./qom.ts";
 import { tryParseUuid } from "./uuid.ts";
 import type { QmpExtent } from "./dcd/types.ts";
 
 const ID_PATTERN = /^[A-Za-z][A-Za-z0-9\-._]*$/;
+/** Most distinct paths whose type-3 resolution a machine keeps. */
+const TYPE3_PATHS_CACHED = 64;
 
 function defaultClock(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
@@ -83,6 +85,9 @@ class ModelMachine implements Machine {
   readonly #rejectUnstable: boolean;
   readonly #listeners = new Set<(event: QmpEvent) => void>();
   #schemaCache: QmpObject[] | undefined;
+  /** {@linkcode ModelMachine.#resolveType3} answers by path, valid while no QOM tree changes. */
+  readonly #type3ByPath = new Map<string, Type3 | undefined>();
+  #type3ByPathAt = -1;
 
   constructor(args: readonly string[], options: MachineOptions) {
     this.profile = resolveProfile(options.profile);
@@ -225,8 +230,16 @@ class ModelMachine implements Machine {
 
   /** The type-3 device a CXL command's `path` names (QEMU: object_resolve_path_type). */
   #resolveType3(path: string): Type3 | undefined {
+    if (this.#type3ByPathAt !== qomTreeChanges()) {
+      this.#type3ByPath.clear();
+      this.#type3ByPathAt = qomTreeChanges();
+    }
+    if (this.#type3ByPath.has(path)) return this.#type3ByPath.get(path);
+    if (this.#type3ByPath.size >= TYPE3_PATHS_CACHED) this.#type3ByPath.clear();
     const node = resolvePath(this.#topology.root, path, (n) => n.type === "cxl-type3");
-    return node === undefined ? undefined : this.#topology.type3.find((t) => t.node === node);
+    const t = node === undefined ? undefined : this.#topology.type3.find((t) => t.node === node);
+    this.#type3ByPath.set(path, t);
+    return t;
   }
 
   #buildHandlers(): Map<string, Handler> {

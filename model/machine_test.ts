@@ -549,3 +549,24 @@ Deno.test("qom-list / lists the root containers in QEMU's order", () => {
   );
   deepStrictEqual(names, ["type", "backend", "machine", "objects", "chardevs"]);
 });
+
+Deno.test("a DC command's path resolves the same on repeated calls and after object-add/del", () => {
+  const m = machine();
+  const paths = [P, "cxl-vmem0", "/machine/peripheral/none", "none"];
+  const answers = () =>
+    paths.map((p) =>
+      JSON.stringify(m.execute("cxl-add-dynamic-capacity", add({ path: p, extents: [] })))
+    );
+  const first = answers();
+  deepStrictEqual(first, [
+    '{"return":{}}',
+    '{"return":{}}',
+    '{"error":{"class":"GenericError","desc":"Unable to resolve CXL type 3 device"}}',
+    '{"error":{"class":"GenericError","desc":"Unable to resolve CXL type 3 device"}}',
+  ]);
+  deepStrictEqual(answers(), first);
+  ret(m.execute("object-add", { "qom-type": "memory-backend-ram", id: "none", size: GIB }));
+  deepStrictEqual(answers(), first);
+  ret(m.execute("object-del", { id: "none" }));
+  deepStrictEqual(answers(), first);
+});

@@ -21,6 +21,25 @@ export interface QomProperty {
   set?(value: QmpValue): string | undefined;
 }
 
+/** Bumped by every {@linkcode QomNode.add} and {@linkcode QomNode.remove}, in any tree. */
+let treeChanges = 0;
+
+/**
+ * How many times any QOM tree has changed (a child added or removed): a
+ * path resolved while this number stays the same resolves the same way.
+ *
+ * @example
+ * ```ts
+ * import { QomNode, qomTreeChanges } from "./qom.ts";
+ * const before = qomTreeChanges();
+ * new QomNode("", "container").add(new QomNode("a", "container"));
+ * if (qomTreeChanges() === before) throw new Error("an add is a change");
+ * ```
+ */
+export function qomTreeChanges(): number {
+  return treeChanges;
+}
+
 /** A QOM object. */
 export class QomNode {
   readonly name: string;
@@ -43,6 +62,7 @@ export class QomNode {
 
   /** Adds a child and returns it. */
   add(child: QomNode): QomNode {
+    treeChanges++;
     child.parent = this;
     this.children.set(child.name, child);
     this.#order.insert(child.name);
@@ -51,6 +71,7 @@ export class QomNode {
 
   /** Removes a child by name. */
   remove(name: string): void {
+    treeChanges++;
     const c = this.children.get(name);
     if (c !== undefined) c.parent = undefined;
     this.children.delete(name);

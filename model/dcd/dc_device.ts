@@ -99,6 +99,11 @@ export class DcDevice {
   #timestampHost = 0n;
   #timestampLastSet = 0n;
 
+  /** Bytes of all DC regions together. */
+  readonly #dcLength: bigint;
+  /** `blockSize - 1` when the block size is a power of two (masks alignment), else undefined. */
+  readonly #blockMask: bigint | undefined;
+
   /**
    * Builds a device with empty DC state and empty event logs.
    *
@@ -107,6 +112,17 @@ export class DcDevice {
   constructor(config: DcDeviceConfig) {
     this.config = config;
     this.events = new EventLogs(config.profile.dcd.eventLogCapacity);
+    const g = config.geometry;
+    this.#dcLength = g.regionLength * BigInt(g.regionCount);
+    const mask = g.blockSize - 1n;
+    this.#blockMask = g.blockSize > 0n && (g.blockSize & mask) === 0n ? mask : undefined;
+  }
+
+  /** Whether both (non-negative) values are multiples of the block size. */
+  #blockAligned(a: bigint, b: bigint): boolean {
+    const g = this.config.geometry;
+    if (this.#blockMask !== undefined) return ((a | b) & this.#blockMask) === 0n;
+    return a % g.blockSize === 0n && b % g.blockSize === 0n;
   }
 
   /** The behaviour profile. */
@@ -163,7 +179,7 @@ export class DcDevice {
     const out: UpdateEntry[] = [];
     for (const x of extents) {
       if (x.len === 0n) return "extent with 0 length is not allowed";
-      if (x.offset % g.blockSize !== 0n || x.len % g.blockSize !== 0n) {
+      if (!this.#blockAligned(x.offset, x.len)) {
         return "dpa or len is not aligned to region block size";
       }
       if (x.offset + x.len > g.regionLength) return "extent range is beyond the region end";
@@ -513,19 +529,15 @@ export class DcDevice {
    */
   #malformed(entries: readonly UpdateEntry[]): number {
     const g = this.config.geometry;
-    const total = g.regionLength * BigInt(g.regionCount);
+    const total = this.#dcLength;
     const seen = entries.length > 1 ? new IntervalSet() : undefined;
     for (const { dpa, len } of entries) {
-      if (dpa < g.firstRegionBase || dpa >= g.firstRegionBase + total) {
-        return ReturnCode.INVALID_PA;
-      }
-      const region = (dpa - g.firstRegionBase) / g.regionLength;
-      const regionEnd = this.regionBase(Number(region)) + g.regionLength;
-      if (dpa + len > regionEnd) return ReturnCode.INVALID_PA;
+      // Offsets from region 0's base; the entry's region ends at the next multiple of its length.
       const rel = dpa - g.firstRegionBase;
-      if (rel % g.blockSize !== 0n || len % g.blockSize !== 0n) {
-        return ReturnCode.INVALID_EXTENT_LIST;
-      }
+      if (rel < 0n || rel >= total) return ReturnCode.INVALID_PA;
+      const regionEnd = g.regionCount === 1 ? total : rel - rel % g.regionLength + g.regionLength;
+      if (rel + len > regionEnd) return ReturnCode.INVALID_PA;
+      if (!this.#blockAligned(rel, len)) return ReturnCode.INVALID_EXTENT_LIST;
       if (seen !== undefined) {
         if (seen.overlaps(dpa, dpa + len)) return ReturnCode.INVALID_EXTENT_LIST;
         seen.insert(dpa, dpa + len);
@@ -657,8 +669,9 @@ export class DcDevice {
     let delta = 0;
     for (const { dpa, len } of entries) {
       const end = dpa + len;
-      if (!this.#store.coversAccepted(dpa, end)) return rollback(ReturnCode.INVALID_PA);
-      for (const e of this.#store.acceptedOverlapping(dpa, end)) {
+      const covering = this.#store.acceptedCovering(dpa, end);
+      if (covering === undefined) return rollback(ReturnCode.INVALID_PA);
+      for (const e of covering) {
         const eEnd = e.dpa + e.len;
         const left = e.dpa < dpa;
         const right = eEnd > end;

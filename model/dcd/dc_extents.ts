@@ -131,6 +131,25 @@ export class ExtentStore {
     return out;
   }
 
+  /**
+   * The accepted extents overlapping `[start, end)` in DPA order when they
+   * back every byte of it (as {@linkcode coversAccepted}), else undefined;
+   * empty for an empty range.
+   */
+  acceptedCovering(start: bigint, end: bigint): DcExtent[] | undefined {
+    const out = this.acceptedOverlapping(start, end);
+    if (end <= start) return out;
+    const first = out[0];
+    if (first === undefined || first.dpa > start) return undefined;
+    let cur = first.dpa + first.len;
+    for (let i = 1; i < out.length; i++) {
+      const e = out[i]!;
+      if (e.dpa !== cur) return undefined;
+      cur = e.dpa + e.len;
+    }
+    return cur >= end ? out : undefined;
+  }
+
   /** Appends a pending group. */
   queueGroup(extents: DcExtent[]): PendingGroup {
     const g: PendingGroup = { extents, sorted: undefined };

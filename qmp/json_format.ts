@@ -98,11 +98,23 @@ function write(v: QmpValue, ordered: boolean, out: string[]): void {
       if (member === undefined) continue;
       if (!first) out.push(", ");
       first = false;
-      out.push(quoteString(k), ": ");
+      out.push(memberName(k));
       write(member, ordered, out);
     }
     out.push("}");
   }
+}
+
+const memberNames = new Map<string, string>();
+
+/** `"KEY": ` as the writer puts it before a member's value (member names repeat: cached). */
+function memberName(key: string): string {
+  let text = memberNames.get(key);
+  if (text === undefined) {
+    text = quoteString(key) + ": ";
+    if (memberNames.size < 4096) memberNames.set(key, text);
+  }
+  return text;
 }
 
 /**

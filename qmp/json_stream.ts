@@ -119,8 +119,8 @@ class TokenStore {
   data = new Uint8Array(INITIAL_TOKEN_DATA);
   count = 0;
 
-  /** Appends a token. */
-  push(type: T, bytes: Uint8Array): void {
+  /** Appends a token: its type and the first `len` bytes of `src` (all of them by default). */
+  push(type: T, src: Uint8Array, len: number = src.length): void {
     const n = this.count;
     if (n === this.types.length) {
       // transfer() moves the contents and frees the old memory at once.
@@ -128,13 +128,14 @@ class TokenStore {
       this.starts = new Uint32Array(this.starts.buffer.transfer((n * 2 + 1) * 4));
     }
     const at = this.starts[n]!;
-    const end = at + bytes.length;
+    const end = at + len;
     if (end > this.data.length) {
       let size = this.data.length * 2;
       while (size < end) size *= 2;
       this.data = new Uint8Array(this.data.buffer.transfer(size));
     }
-    this.data.set(bytes, at);
+    if (len <= 64) { for (let i = 0; i < len; i++) this.data[at + i] = src[i]!; }
+    else this.data.set(src.subarray(0, len), at);
     this.types[n] = type;
     this.starts[n + 1] = end;
     this.count = n + 1;
@@ -148,6 +149,11 @@ class TokenStore {
   /** Bytes of token `i` (a view, valid until the store changes). */
   bytes(i: number): Uint8Array {
     return this.data.subarray(this.starts[i]!, this.starts[i + 1]!);
+  }
+
+  /** Value of token `i` (a string, number or keyword; see `literal`). */
+  literal(i: number): QmpValue {
+    return literal(this.types[i] as T, this.data, this.starts[i]!, this.starts[i + 1]!);
   }
 
   /** Forgets every token and shrinks to the initial size. */
@@ -555,18 +561,18 @@ export class JsonStreamParser {
   /** A complete token: the json-streamer's bookkeeping. */
   #token(type: T): void {
     this.#state = S.START;
-    // A view of the lexer's buffer: copied into the store (10.0) or consumed
-    // at once by the 11.1 parser, then dropped.
-    const bytes = this.#buf.subarray(0, this.#len);
+    // The lexer's buffer holds the token: copied into the store (10.0) or
+    // consumed at once by the 11.1 parser (as a view), then dropped.
+    const len = this.#len;
     this.#len = 0;
     try {
-      this.#completeToken(type, bytes);
+      this.#completeToken(type, len);
     } finally {
       this.#dropLexeme();
     }
   }
 
-  #completeToken(type: T, bytes: Uint8Array): void {
+  #completeToken(type: T, len: number): void {
     switch (type) {
       case T.LCURLY:
         this.#braces++;
@@ -583,14 +589,14 @@ export class JsonStreamParser {
       default:
         break;
     }
-    const limit = this.#limitExceeded(bytes.length);
+    const limit = this.#limitExceeded(len);
     if (this.#incremental !== undefined) {
-      return this.#token11(type, bytes, limit, this.#incremental);
+      return this.#token11(type, this.#buf.subarray(0, len), limit, this.#incremental);
     }
     if (limit !== undefined) return this.#emitError(limit);
     this.#tokenCount++;
-    this.#tokenBytes += bytes.length;
-    this.#tokens.push(type, bytes);
+    this.#tokenBytes += len;
+    this.#tokens.push(type, this.#buf, len);
     if (this.#messageOpen()) return;
     const item = parseTokens(this.#tokens);
     this.#reset();
@@ -744,7 +750,7 @@ class IncrementalParser {
         return this.#complete();
       case T.STRING:
       case T.KEYWORD:
-        literal(type, bytes); // for its errors
+        literal(type, bytes, 0, bytes.length); // for its errors
         return this.#complete();
       default:
         fail("expecting value");
@@ -753,7 +759,7 @@ class IncrementalParser {
 
   #key(type: T, bytes: Uint8Array): void {
     if (type !== T.STRING) fail("expecting key");
-    this.#frames.at(-1)!.key = decodeString(bytes);
+    this.#frames.at(-1)!.key = decodeString(bytes, 0, bytes.length);
     this.#expect = X.COLON;
   }
 
@@ -810,7 +816,7 @@ function parseTokens(tokens: TokenStore): JsonStreamItem {
       case T.FLOAT:
       case T.STRING:
       case T.KEYWORD:
-        return literal(t, tokens.bytes(pos++));
+        return tokens.literal(pos++);
       default:
         return fail("expecting value");
     }
@@ -887,20 +893,38 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
-function literal(type: T, bytes: Uint8Array): QmpValue {
-  const ascii = (): string => ASCII.decode(bytes);
+/**
+ * The value of the string, number or keyword token `b[start, end)`. Short
+ * integers and the keywords are read from the bytes (no text, no bigint):
+ * request ids and arguments are mostly those, and every allocation a request
+ * makes brings the next garbage collection (a latency spike) closer.
+ */
+function literal(type: T, b: Uint8Array, start: number, end: number): QmpValue {
   switch (type) {
     case T.STRING:
-      return decodeString(bytes);
+      return decodeString(b, start, end);
     case T.KEYWORD: {
-      const k = ascii();
-      if (k === "true") return true;
-      if (k === "false") return false;
-      if (k === "null") return null;
-      throw new ParseError(`JSON parse error, invalid keyword '${k}'`);
+      const len = end - start;
+      if (len === 4 && b[start] === 0x74 && b[start + 1] === 0x72 && b[start + 2] === 0x75) {
+        if (b[start + 3] === 0x65) return true;
+      } else if (len === 4 && b[start] === 0x6e && b[start + 1] === 0x75) {
+        if (b[start + 2] === 0x6c && b[start + 3] === 0x6c) return null;
+      } else if (
+        len === 5 && b[start] === 0x66 && b[start + 1] === 0x61 && b[start + 2] === 0x6c &&
+        b[start + 3] === 0x73 && b[start + 4] === 0x65
+      ) return false;
+      throw new ParseError(`JSON parse error, invalid keyword '${asciiText(b, start, end)}'`);
     }
     case T.INTEGER: {
-      const text = ascii();
+      const neg = b[start] === 0x2d;
+      // Up to 15 digits stay below 2^53: exact as a number (and -0 is 0, as
+      // QEMU's int64 has no negative zero).
+      if (end - start - (neg ? 1 : 0) <= 15) {
+        let n = 0;
+        for (let i = neg ? start + 1 : start; i < end; i++) n = n * 10 + (b[i]! - 0x30);
+        return neg && n !== 0 ? -n : n;
+      }
+      const text = asciiText(b, start, end);
       const big = BigInt(text);
       if (big >= INT64_MIN && big <= INT64_MAX || big >= 0n && big <= UINT64_MAX) {
         const n = Number(big);
@@ -909,8 +933,45 @@ function literal(type: T, bytes: Uint8Array): QmpValue {
       return Number(text);
     }
     default:
-      return Number(ascii());
+      return Number(asciiText(b, start, end));
   }
+}
+
+/** Longest ASCII run kept in {@linkcode asciiText}'s cache, in bytes. */
+const INTERN_MAX_BYTES = 48;
+/** Slots of that cache (direct-mapped by a hash of the bytes). */
+const INTERN_SLOTS = 512;
+const internBytes: (Uint8Array | undefined)[] = new Array(INTERN_SLOTS);
+const internText: string[] = new Array(INTERN_SLOTS);
+
+/**
+ * Text of the ASCII bytes `b[start, end)`. Short runs (member names, command
+ * names, device paths: what every request repeats) come from a small
+ * direct-mapped cache, so a repeated one allocates nothing; `TextDecoder` is
+ * only used for long runs (it costs a runtime call, over a microsecond).
+ */
+function asciiText(b: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  if (len > INTERN_MAX_BYTES) return ASCII.decode(b.subarray(start, end));
+  let h = len;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  const slot = (h >>> 0) % INTERN_SLOTS;
+  const cached = internBytes[slot];
+  if (cached !== undefined && cached.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (cached[i] !== b[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return internText[slot]!;
+  }
+  let text = "";
+  for (let i = start; i < end; i++) text += String.fromCharCode(b[i]!);
+  internBytes[slot] = b.slice(start, end);
+  internText[slot] = text;
+  return text;
 }
 
 /** Whether QEMU accepts a code point (no surrogates, no noncharacters). */
@@ -989,12 +1050,16 @@ const SIMPLE_ESCAPES: Record<number, string> = {
   0x74: "\t",
 };
 
-/** Decodes a string token (quotes included) with QEMU's checks. */
-function decodeString(b: Uint8Array): string {
-  const quote = b[0];
-  const end = b.length; // the token ends with the closing quote
+/** Decodes the string token `b[start, end)` (quotes included) with QEMU's checks. */
+function decodeString(b: Uint8Array, start: number, end: number): string {
+  const quote = b[start];
+  // end - 1 is the closing quote. The common case, one run of plain ASCII, is
+  // decoded without a list of parts.
+  let j = start + 1;
+  while (j < end && b[j]! < 0x80 && b[j] !== 0x5c && b[j] !== quote) j++;
+  if (j === end - 1) return asciiText(b, start + 1, j);
   const parts: string[] = [];
-  let i = 1;
+  let i = start + 1;
   while (i < end && b[i] !== quote) {
     const c = b[i]!;
     if (c === 0x5c) {
@@ -1028,7 +1093,7 @@ function decodeString(b: Uint8Array): string {
       // Fast path for runs of ASCII.
       let j = i + 1;
       while (j < end && b[j]! < 0x80 && b[j] !== 0x5c && b[j] !== quote) j++;
-      parts.push(ASCII.decode(b.subarray(i, j)));
+      parts.push(asciiText(b, i, j));
       i = j;
       continue;
     }

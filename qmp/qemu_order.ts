@@ -56,6 +56,9 @@ function modifiedUtf8(s: string): Uint8Array {
  * ```
  */
 export function qdictOrder(keys: readonly string[]): string[] {
+  // Keys in strictly ascending buckets keep their order (a request's few
+  // members usually are): no sorting, which allocates for every key.
+  if (ascendingBuckets(keys, true)) return keys.slice();
   const decorated = keys.map((k, i) => ({ k, i, b: qdictBucket(k) }));
   decorated.sort((x, y) => x.b - y.b || y.i - x.i);
   return decorated.map((d) => d.k);
@@ -75,7 +78,19 @@ export function qdictOrder(keys: readonly string[]): string[] {
  * ```
  */
 export function bucketOrder(keys: readonly string[]): string[] {
+  if (ascendingBuckets(keys, false)) return keys.slice();
   const decorated = keys.map((k, i) => ({ k, i, b: qdictBucket(k) }));
   decorated.sort((x, y) => x.b - y.b || x.i - y.i);
   return decorated.map((d) => d.k);
+}
+
+/** Whether the keys' buckets ascend (`strict`: no two keys share a bucket). */
+function ascendingBuckets(keys: readonly string[], strict: boolean): boolean {
+  let last = -1;
+  for (const k of keys) {
+    const b = qdictBucket(k);
+    if (b < last || strict && b === last) return false;
+    last = b;
+  }
+  return true;
 }

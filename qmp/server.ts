@@ -99,6 +99,32 @@ export interface QmpStream {
   write(p: Uint8Array): Promise<number>;
   /** Closes the stream (ends a pending read). */
   close(): void;
+  /**
+   * Reads into `p`, resolving with the byte count (null at the end), as
+   * `Deno.Conn` does. When present the server reads through it into one
+   * buffer per connection instead of `readable` (a new chunk every read).
+   */
+  read?(p: Uint8Array): Promise<number | null>;
+}
+
+/** Bytes read at once from a connection that has `read` (one buffer per connection). */
+const READ_BUFFER_BYTES = 65536;
+
+/**
+ * Encodes output text: the serializer writes only ASCII (QEMU escapes
+ * everything else), which is copied byte by byte, sparing the runtime call
+ * of `TextEncoder` on every reply; anything else is UTF-8 encoded.
+ */
+function encodeOutput(text: string, encoder: TextEncoder): Uint8Array {
+  const n = text.length;
+  if (n > 4096) return encoder.encode(text);
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return encoder.encode(text);
+    b[i] = c;
+  }
+  return b;
 }
 
 /** Options of {@linkcode QmpServer.listen}. */
@@ -382,7 +408,7 @@ export class QmpServer {
     };
     const write = (text: string) => {
       if (dropped) return;
-      const b = encoder.encode(text);
+      const b = encodeOutput(text, encoder);
       queued += b.length;
       // Input is throttled above highWater, so only output the client did not
       // ask for (events) can pass the bound: a client that does not read.
@@ -437,13 +463,24 @@ export class QmpServer {
     let quit = false;
     session.onClose(() => quit = true);
     session.start();
-    const reader = conn.readable.getReader();
-    this.#readers.add(reader);
+    // A socket is read into one buffer (its close() ends a pending read);
+    // other streams (stdio) through their readable, which close() cannot end.
+    const reader = conn.read === undefined ? conn.readable.getReader() : undefined;
+    const buffer = reader === undefined ? new Uint8Array(READ_BUFFER_BYTES) : undefined;
+    if (reader !== undefined) this.#readers.add(reader);
     try {
       while (!dropped && !session.closed) {
-        const r = await reader.read();
-        if (r.done) break;
-        const chunk = r.value;
+        let chunk: Uint8Array;
+        if (reader !== undefined) {
+          const r = await reader.read();
+          if (r.done) break;
+          chunk = r.value;
+        } else {
+          const n = await conn.read!(buffer!);
+          if (n === null) break;
+          // Fed (copied by the parser) before the next read reuses the buffer.
+          chunk = buffer!.subarray(0, n);
+        }
         let since = performance.now();
         // Feed slice by slice, taking turns with the other connections once
         // a turn took TURN_MS (fairness; short input is handled as if fed at
@@ -468,10 +505,12 @@ export class QmpServer {
     } catch {
       // reset by peer, or dropped
     }
-    this.#readers.delete(reader);
-    try {
-      reader.releaseLock();
-    } catch { /* a read was pending */ }
+    if (reader !== undefined) {
+      this.#readers.delete(reader);
+      try {
+        reader.releaseLock();
+      } catch { /* a read was pending */ }
+    }
     await session.idle().catch(() => {});
     session.close();
     this.#sessions.delete(session);

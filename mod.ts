@@ -197,6 +197,7 @@ export type {
   ExpectSetStep,
   ExpectStep,
   FailureClass,
+  FixtureMachines,
   HostCommand,
   HostExpectation,
   HostField,

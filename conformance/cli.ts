@@ -102,6 +102,10 @@ Options:
   --fixture-timeout MS  whole-fixture timeout (default 60000)
   --keep             leave a failed fixture's temporary directory (QEMU's sockets,
                      stderr.log, command.sh) in place; the report says where
+  --isolate          start a machine for every fixture (default: on a qemu
+                     target, fixtures that leave their machine as they found it,
+                     QMP steps only and no '# endpoint:' mark, share one per
+                     worker and machine; a failure closes it)
   --endpoint-machine M
                      for qmp:ADDR targets, the machine the endpoint was started
                      with: a preset name (default: ${DEFAULT_ENDPOINT_MACHINE}), its QEMU
@@ -178,6 +182,7 @@ const CONFORM_OPTIONS = {
   timeout: { type: "string" },
   "fixture-timeout": { type: "string" },
   keep: { type: "boolean" },
+  isolate: { type: "boolean" },
   "endpoint-machine": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Options;
@@ -519,6 +524,7 @@ async function conform(argv: string[], io: Io): Promise<number> {
         presets,
         failFast: values["fail-fast"] ?? false,
         ...(values.keep ? { keep: true } : {}),
+        ...(values.isolate ? { isolate: true } : {}),
         ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
         ...(fixtureTimeoutMs === undefined ? {} : { fixtureTimeoutMs }),
         onResult: (r) => {

@@ -15,6 +15,7 @@
 
 export type {
   FailureClass,
+  FixtureMachines,
   FixtureResult,
   Outcome,
   RunFixtureOptions,
@@ -31,3 +32,5 @@ export { applyExpectation } from "./run/expectation_apply.ts";
 export { failureClasses, failureClassOf } from "./run/failure_classes.ts";
 export { describeTarget, formatVersion, summarise } from "./run/summary.ts";
 export { runSuite, targetLabel } from "./run/scheduling.ts";
+export { MachinePool, ownMachineReason, type PooledMachine } from "./run/machine_pool.ts";
+export { SpareMachines } from "./run/spare_machines.ts";

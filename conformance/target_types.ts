@@ -99,6 +99,15 @@ export interface TargetInstance {
   waitExit?(ms: number): Promise<TargetExit | undefined>;
   /** The process's command line and directory, for targets that run one. */
   readonly runInfo?: TargetRunInfo;
+  /**
+   * Readies the machine for another fixture, for targets whose machines are
+   * costly to start: a new QMP connection replaces {@linkcode qmp} (its
+   * greeting read, capabilities not negotiated), as a fresh start gives.
+   * Resolves false when the machine cannot serve again (it ended, or does
+   * not greet); the caller then closes it. Without it, every fixture starts
+   * its own machine.
+   */
+  renew?(): Promise<boolean>;
   /** Ends the instance and releases every resource (process, sockets, dirs unless kept). */
   close(options?: CloseOptions): Promise<TargetExit>;
 }
@@ -133,6 +142,13 @@ export interface TargetCapabilities {
    * endpoint): fixtures expecting a start-up error are skipped. Default true.
    */
   startsMachines?: boolean;
+  /**
+   * True when starting a machine is costly (a real QEMU process): unless
+   * the suite is run isolated, fixtures that leave their machine as they
+   * found it share machines whose instances renew, and the machine the next
+   * fixture needs is started ahead. Default false.
+   */
+  costlyStarts?: boolean;
   /** When set, the target cannot run fixtures on this machine, and this says why (they are skipped). */
   skip?: string;
   /**

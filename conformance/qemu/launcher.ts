@@ -86,12 +86,13 @@ function timeoutAfter<T>(ms: number, message: string): { promise: Promise<T>; ca
 export class QemuInstance implements TargetInstance {
   /** The process. */
   readonly process: QemuProcess;
-  /** The runner's QMP channel (greeting read, capabilities not negotiated). */
-  readonly qmp: QmpClient;
   /** The target's own negotiated QMP monitor. */
   readonly control: QmpClient;
   /** The qtest connection. */
   readonly qtest: QtestClient;
+  #qmp: QmpClient;
+  readonly #qmpAddress: string;
+  readonly #commandTimeoutMs: number;
   readonly #declared: string[];
   readonly #fmRoutes: Map<string, DeclaredFmRoute>;
   readonly #paused: boolean;
@@ -106,16 +107,22 @@ export class QemuInstance implements TargetInstance {
     init: {
       process: QemuProcess;
       qmp: QmpClient;
+      /** The runner's QMP socket, `unix:PATH` ({@linkcode renew} connects to it again). */
+      qmpAddress: string;
       control: QmpClient;
       qtest: QtestClient;
       machine: readonly string[];
       deviceTimeoutMs: number;
+      /** Per-command timeout of a renewed QMP connection (default 10000 ms). */
+      commandTimeoutMs?: number;
       /** The functions a firmware-free bring-up enumerated (discovery needs no bus walk). */
       functions?: readonly PciFunction[];
     },
   ) {
     this.process = init.process;
-    this.qmp = init.qmp;
+    this.#qmp = init.qmp;
+    this.#qmpAddress = init.qmpAddress;
+    this.#commandTimeoutMs = init.commandTimeoutMs ?? 10000;
     this.control = init.control;
     this.qtest = init.qtest;
     this.#declared = declaredType3Ids(init.machine);
@@ -123,6 +130,34 @@ export class QemuInstance implements TargetInstance {
     this.#paused = startsPaused(init.machine);
     this.#deviceTimeoutMs = init.deviceTimeoutMs;
     this.#functions = init.functions;
+  }
+
+  /** The runner's QMP channel (greeting read, capabilities not negotiated). */
+  get qmp(): QmpClient {
+    return this.#qmp;
+  }
+
+  /**
+   * Readies the machine for another fixture: the runner's QMP connection is
+   * closed and a new one opened, so the next fixture reads a greeting and
+   * negotiates as on a fresh process (QEMU resets a monitor's parser and
+   * capabilities when its client goes, and drops events nobody is connected
+   * for). Resolves false when QEMU has ended or does not greet again within
+   * 2 s; the caller then closes it.
+   */
+  async renew(): Promise<boolean> {
+    if (this.#closed !== undefined || this.process.exited() !== undefined) return false;
+    await this.#qmp.close().catch(() => {});
+    try {
+      this.#qmp = await QmpClient.connect(this.#qmpAddress, {
+        connectTimeoutMs: 2000,
+        greetingTimeoutMs: 2000,
+        commandTimeoutMs: this.#commandTimeoutMs,
+      });
+      return this.process.exited() === undefined;
+    } catch {
+      return false;
+    }
   }
 
   /** Whether the description declares type-3 devices and firmware will enable them. */
@@ -240,7 +275,7 @@ export class QemuInstance implements TargetInstance {
     options ??= {};
     this.#closed ??= (async () => {
       this.process.expectExit();
-      await Promise.allSettled([this.qmp.close(), this.control.close(), this.qtest.close()]);
+      await Promise.allSettled([this.#qmp.close(), this.control.close(), this.qtest.close()]);
       return await this.process.close(2000, options.keep ? { keep: true } : {});
     })();
     return this.#closed;
@@ -350,26 +385,27 @@ export async function launchQemu(
       commandTimeoutMs: options.commandTimeoutMs ?? 10000,
       signal: giveUp.signal,
     });
+    // The second monitor greets and qtest connects while the control monitor
+    // negotiates (QEMU answers that only once its main loop runs).
+    const qmpConnecting = QmpClient.connect(`unix:${sockets.qmp}`, connectOptions());
+    const qtestConnecting = QtestClient.connect(sockets.qtest, {
+      timeoutMs: left(),
+      replyTimeoutMs: options.commandTimeoutMs ?? 10000,
+      signal: giveUp.signal,
+    });
+    for (const connecting of [qmpConnecting, qtestConnecting]) {
+      connecting.catch(() => {});
+      // On failure closed whenever it settles (a greeting may still be due).
+      opened.push({ close: async () => void connecting.then((c) => c.close(), () => {}) });
+    }
     const control = await phase(
       "create its QMP socket and greet",
       QmpClient.connect(`unix:${sockets.control}`, connectOptions()),
     );
     opened.push(control);
     await phase("answer qmp_capabilities", control.negotiate());
-    const qmp = await phase(
-      "greet on its second QMP socket",
-      QmpClient.connect(`unix:${sockets.qmp}`, connectOptions()),
-    );
-    opened.push(qmp);
-    const qtest = await phase(
-      "accept the qtest connection",
-      QtestClient.connect(sockets.qtest, {
-        timeoutMs: left(),
-        replyTimeoutMs: options.commandTimeoutMs ?? 10000,
-        signal: giveUp.signal,
-      }),
-    );
-    opened.push(qtest);
+    const qmp = await phase("greet on its second QMP socket", qmpConnecting);
+    const qtest = await phase("accept the qtest connection", qtestConnecting);
     let functions: readonly PciFunction[] | undefined;
     if (direct) {
       const ms = options.deviceTimeoutMs ?? 5000;
@@ -388,10 +424,14 @@ export async function launchQemu(
     const instance = new QemuInstance({
       process: proc,
       qmp,
+      qmpAddress: `unix:${sockets.qmp}`,
       control,
       qtest,
       machine,
       deviceTimeoutMs: options.deviceTimeoutMs ?? 5000,
+      ...(options.commandTimeoutMs === undefined
+        ? {}
+        : { commandTimeoutMs: options.commandTimeoutMs }),
       ...(functions === undefined ? {} : { functions }),
     });
     if (instance.expectsDevices) {

@@ -41,6 +41,14 @@ export function formatFailure(r: FixtureResult): string {
     if (f.crash.stderrTail.trim() !== "") block("stderr:   ", f.crash.stderrTail.trimEnd());
   }
   block("command:  ", f.commandLine);
+  if (f.sharedAfter !== undefined && f.sharedAfter.length > 0) {
+    const n = f.sharedAfter.length;
+    out.push(
+      `  machine:  reused: ${n} fixture(s) ran on it before, the last ${
+        f.sharedAfter[n - 1]
+      } (conform --isolate gives each fixture its own)`,
+    );
+  }
   if (f.tempDir !== undefined) {
     out.push(
       f.kept

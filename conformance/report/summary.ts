@@ -37,9 +37,18 @@ export function formatSummaryTable(suite: SuiteResult): string {
     const reasons = Object.entries(s.skipReasons).sort((a, b) =>
       b[1] - a[1] || (a[0] < b[0] ? -1 : 1)
     );
-    if (reasons.length === 0) continue;
-    out.push("", `skipped on ${s.target}:`);
-    for (const [why, n] of reasons) out.push(`  ${String(n).padStart(4)}  ${why}`);
+    if (reasons.length > 0) {
+      out.push("", `skipped on ${s.target}:`);
+      for (const [why, n] of reasons) out.push(`  ${String(n).padStart(4)}  ${why}`);
+    }
+    if (s.machines !== undefined) {
+      out.push(
+        "",
+        `machines on ${s.target}: ${s.machines.started} started; ${s.machines.reused} fixture(s) ` +
+          "ran on a machine that earlier fixtures left as they found it (--isolate starts one " +
+          "per fixture)",
+      );
+    }
   }
   return out.join("\n");
 }

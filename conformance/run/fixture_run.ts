@@ -10,6 +10,7 @@
 import type { FixtureFile } from "../loader.ts";
 import { DEFAULT_MACHINES_DIR, MachinePresets } from "../machines.ts";
 import { targetContext } from "../target_context.ts";
+import { ownMachineReason } from "./machine_pool.ts";
 import {
   runInfoOf,
   type Target,
@@ -168,6 +169,8 @@ export async function runFixture(
   options.signal?.addEventListener("abort", onOuterAbort);
   const cursor = startCursor();
   let instance: TargetInstance | undefined;
+  let earlier: readonly string[] = [];
+  const shared = options.pool !== undefined && ownMachineReason(t) === undefined;
   let runInfo: TargetRunInfo | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failure: Omit<StepFailure, "file"> | undefined;
@@ -175,11 +178,14 @@ export async function runFixture(
     const body = (async () => {
       const startupStep = t.steps.find((s) => s.kind === "startup-error");
       try {
-        instance = await target.start(
-          args,
-          abort.signal,
-          options.keep ? { keepFailed: true } : {},
-        );
+        const startOptions = options.keep ? { keepFailed: true } : {};
+        if (options.pool !== undefined) {
+          const m = await options.pool.acquire(args, shared, abort.signal, startOptions);
+          instance = m.instance;
+          earlier = m.earlier;
+        } else {
+          instance = await target.start(args, abort.signal, startOptions);
+        }
         runInfo = instance.runInfo;
       } catch (e) {
         runInfo = runInfoOf(e);
@@ -265,7 +271,9 @@ export async function runFixture(
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
   const keep = options.keep === true && failure !== undefined;
-  if (instance !== undefined) {
+  if (instance !== undefined && options.pool !== undefined) {
+    await options.pool.release(instance, fixture.name, shared && failure === undefined, keep);
+  } else if (instance !== undefined) {
     try {
       await timeout(instance.close(keep ? { keep } : {}), 10_000, "closing the target");
     } catch {
@@ -278,6 +286,7 @@ export async function runFixture(
     failure.tempDir = runInfo.dir;
     failure.kept = keep;
   }
+  if (earlier.length > 0) failure.sharedAfter = [...earlier];
   return result({ outcome: "failed", failure: { file: fixture.name, ...failure } });
 }
 

@@ -1,7 +1,9 @@
 /**
  * Scheduling a suite: one target after the other, each with `jobs`
  * fixtures at once, results kept in fixture order whatever the completion
- * order; fail-fast, and a stop at once when a shared endpoint is gone.
+ * order; fail-fast, and a stop at once when a shared endpoint is gone. Each
+ * worker has its own machine pool (unless `isolate`), so fixtures that leave
+ * their machine as they found it share machines on targets that renew them.
  *
  * @module
  */
@@ -10,7 +12,9 @@ import type { FixtureFile } from "../loader.ts";
 import { DEFAULT_MACHINES_DIR, MachinePresets } from "../machines.ts";
 import type { Target, TargetCapabilities } from "../target_types.ts";
 import { applyExpectation } from "./expectation_apply.ts";
-import { runFixture } from "./fixture_run.ts";
+import { runFixture, skipReason } from "./fixture_run.ts";
+import { MachinePool, ownMachineReason } from "./machine_pool.ts";
+import { SpareMachines } from "./spare_machines.ts";
 import { summarise } from "./summary.ts";
 import type {
   FixtureResult,
@@ -52,10 +56,65 @@ function notRun(fx: FixtureFile, label: string, reason: string): FixtureResult {
   };
 }
 
+/** In which order a pooled run takes the fixtures, and the machine each one starts of its own. */
+interface MachinePlan {
+  /** Fixture indices, those of one machine description together (first appearance order). */
+  order: number[];
+  /**
+   * By fixture index: the arguments of the machine it starts for itself
+   * (runs, expects no start-up error, cannot share); absent otherwise.
+   */
+  fresh: (readonly string[] | undefined)[];
+}
+
+/**
+ * Groups the fixtures by machine description, so a worker's kept machine
+ * serves the next fixture that may share it, and notes which fixtures start
+ * a machine of their own, so the next one can be started ahead.
+ */
+async function machinePlan(
+  fixtures: readonly FixtureFile[],
+  presets: MachinePresets,
+  caps: TargetCapabilities,
+): Promise<MachinePlan> {
+  const keys: string[] = [];
+  const fresh: (readonly string[] | undefined)[] = new Array(fixtures.length);
+  for (let k = 0; k < fixtures.length; k++) {
+    const t = fixtures[k]!.transcript;
+    keys.push("");
+    if (t instanceof Error) continue;
+    let args: string[];
+    try {
+      args = await presets.resolve(t.header.machine);
+    } catch {
+      continue; // reported by the fixture itself
+    }
+    keys[k] = JSON.stringify(args);
+    if (
+      skipReason(t, caps) === undefined && ownMachineReason(t) !== undefined &&
+      !t.steps.some((s) => s.kind === "startup-error")
+    ) {
+      fresh[k] = args;
+    }
+  }
+  const first = new Map<string, number>();
+  keys.forEach((key, k) => {
+    if (!first.has(key)) first.set(key, k);
+  });
+  const order = fixtures.map((_, k) => k).sort((a, b) =>
+    first.get(keys[a]!)! - first.get(keys[b]!)! || a - b
+  );
+  return { order, fresh };
+}
+
 /**
  * Runs fixtures on several targets, one target after the other, each with
  * `jobs` fixtures at once; results are in fixture order whatever the
- * completion order. On a shared endpoint (a target with `checkAlive`), a
+ * completion order. Unless `options.isolate`, each worker keeps a machine
+ * that a fixture left as it found it for the next such fixture of the same
+ * machine description, on targets whose machines renew (QEMU); the summary
+ * counts the machines started and the fixtures that reused one. On a shared
+ * endpoint (a target with `checkAlive`), a
  * failure is followed by a check that it still answers; when it does not,
  * the rest of its fixtures are not run and its summary says why.
  *
@@ -83,11 +142,37 @@ export async function runSuite(
     const label = st.label ?? labelOf(st.target, caps);
     options.onTarget?.({ label, capabilities: caps });
     const slots: (FixtureResult | undefined)[] = new Array(fixtures.length);
+    const pooled = caps.costlyStarts === true && options.isolate !== true;
+    const plan = pooled
+      ? await machinePlan(fixtures, presets, caps)
+      : { order: fixtures.map((_, k) => k), fresh: [] };
     let next = 0;
     let gone: string | undefined;
+    const spares = pooled
+      ? new SpareMachines(st.target, options.keep ? { keepFailed: true } : {})
+      : undefined;
+    // The machine of the next fixture not yet taken that will start one of its own.
+    const upcoming = () => {
+      for (let i = next; i < plan.order.length; i++) {
+        const args = plan.fresh[plan.order[i]!];
+        if (args !== undefined) return args;
+      }
+      return undefined;
+    };
+    const pools: MachinePool[] = [];
     const worker = async () => {
-      while (next < fixtures.length) {
-        const k = next++;
+      const pool = pooled ? new MachinePool(st.target, spares, upcoming) : undefined;
+      if (pool !== undefined) pools.push(pool);
+      const fixtureOptions = pool === undefined ? runOptions : { ...runOptions, pool };
+      try {
+        await work(fixtureOptions);
+      } finally {
+        await pool?.drain();
+      }
+    };
+    const work = async (fixtureOptions: RunFixtureOptions) => {
+      while (next < plan.order.length) {
+        const k = plan.order[next++]!;
         const fx = fixtures[k]!;
         if (stop) {
           slots[k] = notRun(fx, label, "not run (fail-fast)");
@@ -97,7 +182,7 @@ export async function runSuite(
           slots[k] = notRun(fx, label, `not run: ${gone}`);
           continue;
         }
-        let r = await runFixture(fx, st.target, label, runOptions);
+        let r = await runFixture(fx, st.target, label, fixtureOptions);
         if (r.outcome === "failed" && st.target.checkAlive !== undefined && gone === undefined) {
           const dead = await st.target.checkAlive();
           if (dead !== undefined && gone === undefined) gone = dead;
@@ -112,10 +197,18 @@ export async function runSuite(
     };
     const jobs = Math.max(1, Math.min(st.jobs ?? 1, fixtures.length));
     await Promise.all(Array.from({ length: jobs }, worker));
+    await spares?.drain();
     const results = slots.filter((r): r is FixtureResult => r !== undefined);
     all.push(...results);
     const summary = summarise(label, results, now() - t0, caps);
     if (gone !== undefined) summary.stopped = gone;
+    const reused = pools.reduce((n, p) => n + p.reuses, 0);
+    if (pooled) {
+      summary.machines = {
+        started: pools.reduce((n, p) => n + p.starts, 0) + (spares?.wasted ?? 0),
+        reused,
+      };
+    }
     summaries.push(summary);
   }
   return {

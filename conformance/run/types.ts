@@ -6,7 +6,13 @@
  */
 
 import type { MachinePresets } from "../machines.ts";
-import type { Target, TargetCapabilities, TargetExit } from "../target_types.ts";
+import type {
+  StartOptions,
+  Target,
+  TargetCapabilities,
+  TargetExit,
+  TargetInstance,
+} from "../target_types.ts";
 
 /** How a fixture ended on one target. */
 export type Outcome =
@@ -50,6 +56,12 @@ export interface StepFailure {
   tempDir?: string;
   /** True when `tempDir` was left in place (`--keep`). */
   kept?: boolean;
+  /**
+   * The fixtures that ran on the same machine before this one, oldest first,
+   * when it ran on a reused machine (`conform --isolate` gives every fixture
+   * its own).
+   */
+  sharedAfter?: string[];
 }
 
 /** The result of one fixture on one target. */
@@ -91,6 +103,37 @@ export interface RunFixtureOptions {
    * status, to tell a death from a hang-up (default 2000 ms).
    */
   deathWaitMs?: number;
+  /**
+   * Where the fixture's machine comes from: a worker's pool, which lets a
+   * fixture that leaves its machine as it found it run on a machine an
+   * earlier one ran on (see `machine_pool.ts`). Default: a machine of its
+   * own, started by the target and closed after.
+   */
+  pool?: FixtureMachines;
+}
+
+/**
+ * Where fixtures get their machines when machines may be shared (a worker's
+ * `MachinePool`).
+ */
+export interface FixtureMachines {
+  /**
+   * A machine for these arguments: a kept one when `shared` allows and one
+   * fits, else a new one; `earlier` names the fixtures that ran on it before.
+   */
+  acquire(
+    machine: readonly string[],
+    shared: boolean,
+    signal?: AbortSignal,
+    options?: StartOptions,
+  ): Promise<{ instance: TargetInstance; earlier: readonly string[] }>;
+  /** Takes the machine back after `fixture`: kept when `reusable`, else closed (`keep`: files stay). */
+  release(
+    instance: TargetInstance,
+    fixture: string,
+    reusable: boolean,
+    keep?: boolean,
+  ): Promise<void>;
 }
 
 /** One target in a suite run. */
@@ -113,6 +156,12 @@ export interface SuiteOptions extends RunFixtureOptions {
   onResult?: (result: FixtureResult) => void;
   /** Called once per target, before its fixtures run. */
   onTarget?: (info: TargetInfo) => void;
+  /**
+   * Start a machine for every fixture (default false: on targets whose
+   * machines renew, such as QEMU, fixtures that leave their machine as they
+   * found it share one per worker and machine description).
+   */
+  isolate?: boolean;
 }
 
 /** Failures that share a cause on one target: the same crash, difference or error. */
@@ -157,6 +206,8 @@ export interface TargetSummary {
   failureClasses?: FailureClass[];
   /** Set when the run on this target stopped early, and why (e.g. the endpoint is gone). */
   stopped?: string;
+  /** Machines the target started, and fixtures that ran on a reused one (targets whose machines renew). */
+  machines?: { started: number; reused: number };
 }
 
 /** What a suite run says about a target before running it. */

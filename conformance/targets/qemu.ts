@@ -92,7 +92,11 @@ export function qemuTarget(options?: QemuTargetOptions): Target & {
     name: "qemu",
     capabilities(_machine: readonly string[]): Promise<TargetCapabilities> {
       // The banner and the reports name the binary that answered, as found on PATH.
-      cached ??= probe().then((caps) => ({ ...caps, binary: resolveBinary(binary) ?? binary }));
+      cached ??= probe().then((caps) => ({
+        ...caps,
+        binary: resolveBinary(binary) ?? binary,
+        costlyStarts: true,
+      }));
       cached.catch(() => cached = undefined);
       return cached;
     },

@@ -38,6 +38,10 @@ export interface FakeOptions {
   crashOn?: string;
   /** Never answer anything (timeouts). */
   silent?: boolean;
+  /** Machines are costly to start (the runner pools them) and instances renew. */
+  costly?: boolean;
+  /** With `costly`: renew() resolves false (the machine does not greet again). */
+  renewFails?: boolean;
 }
 
 const GREETING: QmpObject = {
@@ -51,12 +55,14 @@ const GREETING: QmpObject = {
 export interface FakeStats {
   started: number;
   closed: number;
+  /** Successful renewals (a fixture on a reused machine). */
+  renewed: number;
   sent: string[];
 }
 
 /** Builds a fake target. */
 export function fakeTarget(o: FakeOptions = {}): Target & { stats: FakeStats } {
-  const stats: FakeStats = { started: 0, closed: 0, sent: [] };
+  const stats: FakeStats = { started: 0, closed: 0, renewed: 0, sent: [] };
   const caps: TargetCapabilities = {
     commands: new Set(),
     features: new Set(o.features ?? ["dcd", "host"]),
@@ -65,6 +71,7 @@ export function fakeTarget(o: FakeOptions = {}): Target & { stats: FakeStats } {
     version: { ...(o.release ?? { major: 10, minor: 0 }), micro: 2, package: "fake" },
     hostSide: o.hostSide ?? true,
     ...(o.startsMachines === false ? { startsMachines: false } : {}),
+    ...(o.costly ? { costlyStarts: true } : {}),
   };
   return {
     name: o.name ?? "fake",
@@ -132,7 +139,7 @@ export function fakeTarget(o: FakeOptions = {}): Target & { stats: FakeStats } {
           });
         },
       };
-      return Promise.resolve({
+      const instance: TargetInstance = {
         qmp,
         host: (device: string) => ({
           mailbox: (opcode: number, payload: Uint8Array) =>
@@ -151,7 +158,18 @@ export function fakeTarget(o: FakeOptions = {}): Target & { stats: FakeStats } {
             crashed ?? { code: 0, signal: null, unexpected: false, stderrTail: "" },
           );
         },
-      });
+      };
+      if (o.costly) {
+        instance.renew = () => {
+          if (crashed !== undefined || o.renewFails) return Promise.resolve(false);
+          negotiated = false;
+          queue.length = 0;
+          buf = "";
+          stats.renewed++;
+          return Promise.resolve(true);
+        };
+      }
+      return Promise.resolve(instance);
     },
   };
 }

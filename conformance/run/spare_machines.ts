@@ -1,0 +1,105 @@
+/**
+ * Machines started ahead of need: while a fixture runs its steps (mostly
+ * waiting for its machine's answers), the machine the next fixture will need
+ * is already starting, so a costly start (real QEMU: about 50 ms of CPU)
+ * overlaps the wait instead of following it. At most one spare per target
+ * run; a spare that is not taken by the end is closed.
+ *
+ * @module
+ */
+
+import type { StartOptions, Target, TargetInstance } from "../target_types.ts";
+
+interface Spare {
+  key: string;
+  started: Promise<TargetInstance>;
+}
+
+/**
+ * The spare machine of one target run, shared by its workers.
+ *
+ * @example
+ * ```ts ignore
+ * import { SpareMachines } from "@cxl-dcd/conformance/conformance";
+ * const spares = new SpareMachines(target);
+ * spares.prepare(args);                        // starts in the background
+ * const instance = await (spares.take(args) ?? target.start(args));
+ * await spares.drain();
+ * ```
+ */
+export class SpareMachines {
+  readonly #target: Target;
+  readonly #options: StartOptions;
+  #spare: Spare | undefined;
+  #taken = 0;
+  #wasted = 0;
+
+  /** Spares of `target`, started with `options` (e.g. `keepFailed`). */
+  constructor(target: Target, options?: StartOptions) {
+    this.#target = target;
+    this.#options = options ?? {};
+  }
+
+  /** Spares handed to a fixture so far. */
+  get taken(): number {
+    return this.#taken;
+  }
+
+  /** Spares closed unused (started for a machine no fixture took). */
+  get wasted(): number {
+    return this.#wasted;
+  }
+
+  /**
+   * The spare started for exactly these arguments, if there is one (it may
+   * still be starting; its start-up error, if any, is the taker's).
+   */
+  take(machine: readonly string[]): Promise<TargetInstance> | undefined {
+    const spare = this.#spare;
+    if (spare === undefined || spare.key !== JSON.stringify(machine)) return undefined;
+    this.#spare = undefined;
+    this.#taken++;
+    return spare.started;
+  }
+
+  /**
+   * Starts a spare for these arguments unless one is there for them; a
+   * spare for other arguments is closed first (it would not be taken soon).
+   */
+  prepare(machine: readonly string[]): void {
+    const key = JSON.stringify(machine);
+    if (this.#spare?.key === key) return;
+    this.#discard();
+    const started = this.#target.start(machine, undefined, this.#options);
+    started.catch(() => {}); // a failed start is reported to the fixture that takes it
+    this.#spare = { key, started };
+  }
+
+  /** Closes the spare, if any (at the end of the target's run). */
+  async drain(): Promise<void> {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare !== undefined) {
+      this.#wasted++;
+      await closeStarted(spare.started);
+    }
+  }
+
+  #discard(): void {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare === undefined) return;
+    this.#wasted++;
+    closeStarted(spare.started).catch(() => {});
+  }
+}
+
+async function closeStarted(started: Promise<TargetInstance>): Promise<void> {
+  let instance: TargetInstance;
+  try {
+    instance = await started;
+  } catch {
+    return; // it never started: nothing to close
+  }
+  await instance.close().catch(() => {});
+}

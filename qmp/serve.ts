@@ -12,7 +12,9 @@
 
 import type { Machine, MachineOptions } from "../model/machine_types.ts";
 import { StartupError } from "../model/machine_types.ts";
-import { createMachine } from "../model/mod.ts";
+// From its module, not model/mod.ts: the root re-exports pull in modules
+// (model/dcd/mod.ts) that start-up does not need, and each costs load time.
+import { createMachine } from "../model/machine.ts";
 import { profileByName, PROFILES } from "../model/profile.ts";
 import {
   FM_API_COMMAND,

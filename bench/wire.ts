@@ -117,7 +117,14 @@ async function roundTrips(
   return out;
 }
 
-async function startups(kind: ServerKind, o: WireOptions): Promise<number[]> {
+/**
+ * Spawn-to-ready times of `o.startups` start-ups of one server kind (after one
+ * unmeasured warm-up), milliseconds.
+ */
+export async function startups(
+  kind: ServerKind,
+  o: Pick<WireOptions, "machine" | "startups" | "progress"> & StartOptions,
+): Promise<number[]> {
   const machine = [...o.machine, "-S"];
   const out: number[] = [];
   for (let i = 0; i <= o.startups; i++) {
@@ -129,12 +136,16 @@ async function startups(kind: ServerKind, o: WireOptions): Promise<number[]> {
   return out;
 }
 
-async function measureKind(
+/**
+ * Round-trip times of every latency workload on one started server (after
+ * the setup add and `o.warmup` round trips each), milliseconds: one array per
+ * workload, in the order of the wire rows.
+ */
+export async function latencies(
   kind: ServerKind,
-  o: WireOptions,
-): Promise<{ startup: number[]; latency: number[][] }> {
+  o: Pick<WireOptions, "machine" | "iterations" | "warmup" | "progress"> & StartOptions,
+): Promise<number[][]> {
   const machine = [...o.machine, "-S"];
-  const startup = await startups(kind, o);
   const s = await startServer(kind, machine, o);
   try {
     const setup = await s.client.executeResult("cxl-add-dynamic-capacity", ADD);
@@ -145,11 +156,22 @@ async function measureKind(
       latency.push(await roundTrips(s.client, w, o.iterations, kind));
     }
     o.progress?.(`wire: ${kind}: ${o.iterations} round trips x ${WORKLOADS.length} measured`);
-    return { startup, latency };
+    return latency;
   } finally {
     await s.stop();
   }
 }
+
+async function measureKind(
+  kind: ServerKind,
+  o: WireOptions,
+): Promise<{ startup: number[]; latency: number[][] }> {
+  const startup = await startups(kind, o);
+  return { startup, latency: await latencies(kind, o) };
+}
+
+/** The latency workloads' row names, in the order {@linkcode latencies} returns them. */
+export const LATENCY_ROWS: readonly string[] = WORKLOADS.map((w) => w.name);
 
 function row(name: string, model: number[], qemu: number[] | null): WireRow {
   const m = summarize(model);

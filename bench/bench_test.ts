@@ -75,11 +75,25 @@ Deno.test("--quick run through the CLI yields every part with finite numbers and
   finiteStats(r.wire.denoStartup, "deno start-up");
   const targets = r.suite.map((s) => `${s.target}/${s.jobs}`);
   ok(targets.includes("model[seed]/1") && targets.includes("model-socket[qemu-10.0]/1"));
-  // QEMU: firmware-free and SeaBIOS bring-up, 1 and 2 workers each.
+  // QEMU: firmware-free and SeaBIOS bring-up, 1 worker isolated and 2 workers both ways each.
   assertEquals(
-    r.suite.filter((s) => s.target.startsWith("qemu[")).map((s) => `${s.bringup}/${s.jobs}`),
-    qemuPresent ? ["direct/1", "direct/2", "firmware/1", "firmware/2"] : [],
+    r.suite.filter((s) => s.target.startsWith("qemu[")).map((s) =>
+      `${s.bringup}/${s.jobs}/${s.machines}`
+    ),
+    qemuPresent
+      ? [
+        "direct/1/isolated",
+        "direct/2/isolated",
+        "direct/2/shared",
+        "firmware/1/isolated",
+        "firmware/2/isolated",
+        "firmware/2/shared",
+      ]
+      : [],
   );
+  for (const s of r.suite.filter((s) => s.machines === "shared")) {
+    ok(s.started !== undefined && s.started.machines > 0, `${s.target}: machines counted`);
+  }
   assertEquals(r.bringup.rows.map((x) => x.bringup), qemuPresent ? ["direct", "firmware"] : []);
   for (const x of r.bringup.rows) finiteStats(x.ready, `bring-up ${x.bringup}`);
   if (qemuPresent) finite(r.bringup.ratioMedian ?? NaN, "bring-up ratio");

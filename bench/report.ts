@@ -173,12 +173,20 @@ export function renderMarkdown(r: BenchResult): string {
     "(start-up including device discovery, close, capability lookup, replies awaited, `<-none`",
     "quiet windows, sends, qtest mailbox calls), measured by a timing wrapper around the target.",
     "",
-    "| Target | Workers | Fixtures run | Passed | Failed | Expected failures | Skipped | Wall ms | ms / fixture |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "QEMU machines: `isolated` starts one per fixture (`conform --isolate`), `shared` (the default)",
+    "lets the fixtures that leave their machine as they found it share one per worker.",
+    "",
+    "| Target | Workers | Machines | Fixtures run | Passed | Failed | Expected failures | Skipped | Wall ms | ms / fixture |",
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
   );
   for (const x of r.suite) {
+    const machines = x.machines === undefined
+      ? ""
+      : x.started === undefined
+      ? x.machines
+      : `${x.machines}: ${x.started.machines} started, ${x.started.reused} reused`;
     out.push(
-      `| ${x.target} | ${x.jobs} | ${x.ran} | ${x.passed} | ${x.failed} | ${x.expectedFailures} | ${x.skipped} | ${
+      `| ${x.target} | ${x.jobs} | ${machines} | ${x.ran} | ${x.passed} | ${x.failed} | ${x.expectedFailures} | ${x.skipped} | ${
         f(x.wallMs, 0)
       } | ${ms(x.msPerFixture)} |`,
     );

@@ -2,10 +2,13 @@
  * Suite throughput: the fixture catalogue against the model in process, over
  * the model's socket (`model-socket`) and against real QEMU with 1 and 2
  * workers, once with firmware-free bring-up (the default) and once with
- * SeaBIOS, through the runner's programmatic API (`runSuite`).
+ * SeaBIOS, through the runner's programmatic API (`runSuite`). QEMU with 2
+ * workers runs both ways: with machines shared by the fixtures that leave
+ * them as they found them (the default) and with one machine per fixture
+ * (`--isolate`).
  *
  * The runner's own overhead on QEMU is measured with a timing wrapper around
- * the target (jobs = 1, so nothing overlaps): time inside `start` (spawn to
+ * the target (jobs = 1 and isolated, so nothing overlaps): time inside `start` (spawn to
  * devices enabled, or the start-up error), `close`, `capabilities`, `receive`
  * calls that returned a message (QEMU's command time, reply parsing
  * included), `receive` calls that ended in a timeout (the `<-none` quiet
@@ -75,6 +78,10 @@ export interface SuiteRow {
   wallMs: number;
   /** Wall time per fixture run, milliseconds. */
   msPerFixture: number;
+  /** QEMU rows: fixtures that may share a machine did (`shared`), or each had its own. */
+  machines?: "shared" | "isolated";
+  /** QEMU rows: machines started, and fixtures that ran on a reused one. */
+  started?: { machines: number; reused: number };
   /** Where the time went (timed targets only). */
   breakdown?: TargetTimes & {
     /** Wall time not spent inside the target. */
@@ -194,11 +201,12 @@ async function runOne(
   profile: string,
   jobs: number,
   times?: TargetTimes,
+  isolate = false,
 ): Promise<SuiteRow> {
   const expectations = await loadExpectations(DEFAULT_EXPECTATIONS_DIR, target.name, profile);
   const st: SuiteTarget = { target, label, jobs, expectations };
   const t0 = performance.now();
-  const suite = await runSuite(fixtures, [st]);
+  const suite = await runSuite(fixtures, [st], isolate ? { isolate } : {});
   const wallMs = performance.now() - t0;
   const s = suite.summaries[0]!;
   const ran = s.passed + s.failed + s.expectedFailures + s.unexpectedPasses;
@@ -214,6 +222,9 @@ async function runOne(
     wallMs,
     msPerFixture: ran === 0 ? 0 : wallMs / ran,
   };
+  if (s.machines !== undefined) {
+    row.started = { machines: s.machines.started, reused: s.machines.reused };
+  }
   if (times !== undefined) {
     const inside = times.startMs + times.closeMs + times.capabilitiesMs + times.answeredMs +
       times.quietMs + times.sendMs + times.hostMs;
@@ -245,7 +256,9 @@ export async function runSuiteBench(o: SuiteBenchOptions): Promise<SuiteRow[]> {
   const add = (r: SuiteRow) => {
     rows.push(r);
     o.progress?.(
-      `suite: ${r.target} jobs ${r.jobs}: ${r.ran} fixtures in ${r.wallMs.toFixed(0)} ms` +
+      `suite: ${r.target} jobs ${r.jobs}${
+        r.machines === undefined ? "" : `, machines ${r.machines}`
+      }: ${r.ran} fixtures in ${r.wallMs.toFixed(0)} ms` +
         ` (${r.passed} passed, ${r.failed} failed, ${r.expectedFailures} expected failures, ${r.skipped} skipped)`,
     );
   };
@@ -275,8 +288,10 @@ export async function runSuiteBench(o: SuiteBenchOptions): Promise<SuiteRow[]> {
       const profile = (await q.capabilities([])).profile;
       const label = `qemu[${profile}] ${bringup}`;
       const { target, times } = timedTarget(q);
-      add({ ...(await runOne(fixtures, target, label, profile, 1, times)), bringup });
-      add({ ...(await runOne(fixtures, q, label, profile, 2)), bringup });
+      const isolated = { bringup, machines: "isolated" } as const;
+      add({ ...(await runOne(fixtures, target, label, profile, 1, times, true)), ...isolated });
+      add({ ...(await runOne(fixtures, q, label, profile, 2, undefined, true)), ...isolated });
+      add({ ...(await runOne(fixtures, q, label, profile, 2)), bringup, machines: "shared" });
     }
   }
   return rows;

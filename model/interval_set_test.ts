@@ -98,12 +98,12 @@ Deno.test("IntervalSet agrees with a byte bitmap on random operations", () => {
 Deno.test("InsertionOrderList pages by index and restores removed items in place", () => {
   const l = new InsertionOrderList<string>();
   const hs = ["a", "b", "c", "d"].map((x) => l.push(x));
-  l.remove(hs[1] ?? 0);
+  l.remove(hs[1] ?? 0n);
   l.push("e");
   assertEquals([...l.valuesFrom(0)], ["a", "c", "d", "e"]);
   assertEquals([...l.valuesFrom(2)], ["d", "e"]);
   assertEquals(l.at(3), "e");
-  l.restore(hs[1] ?? 0, "b");
+  l.restore(hs[1] ?? 0n, "b");
   assertEquals([...l.valuesFrom(0)], ["a", "b", "c", "d", "e"]);
   assertEquals(l.size, 5);
 });

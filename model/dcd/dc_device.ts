@@ -309,7 +309,7 @@ export class DcDevice {
       state: "pending",
       backend,
       releaseRequested: false,
-      orderHandle: -1,
+      orderHandle: -1n,
     }));
     this.#store.queueGroup(extents);
     if (backend !== undefined) {
@@ -611,7 +611,7 @@ export class DcDevice {
         state: "accepted",
         backend: src.backend,
         releaseRequested: false,
-        orderHandle: -1,
+        orderHandle: -1n,
       };
       this.#store.addAccepted(e);
       if (src.backend !== undefined) {
@@ -691,7 +691,7 @@ export class DcDevice {
             state: "accepted",
             backend: undefined,
             releaseRequested: e.releaseRequested,
-            orderHandle: -1,
+            orderHandle: -1n,
           };
           this.#store.addAccepted(f);
           undo.push({ added: true, e: f });
@@ -752,7 +752,7 @@ export class DcDevice {
       state: "pending",
       backend: undefined,
       releaseRequested: false,
-      orderHandle: -1,
+      orderHandle: -1n,
     })));
     this.#logDcEvents(DcEventType.ADD_CAPACITY, 0, extents, true);
     return ReturnCode.SUCCESS;

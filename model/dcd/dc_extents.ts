@@ -33,7 +33,7 @@ export interface DcExtent {
   /** A release was requested over QMP and the host has not released yet (seed). */
   releaseRequested: boolean;
   /** Position handle in the accepted list order. */
-  orderHandle: number;
+  orderHandle: bigint;
 }
 
 /** One QMP add request's extents, in request order. */
@@ -52,8 +52,8 @@ function tagKey(tag: Uint8Array): string {
 
 function overlapsIn(map: OrderedMap<DcExtent>, start: bigint, end: bigint): boolean {
   if (end <= start) return false;
-  const f = map.floor(end - 1n);
-  return f !== undefined && f.value.dpa + f.value.len > start;
+  const f = map.floorValue(end - 1n);
+  return f !== undefined && f.dpa + f.len > start;
 }
 
 /** Pending groups, accepted extents and the tag index of one device. */
@@ -107,9 +107,9 @@ export class ExtentStore {
   /** Whether every byte of `[start, end)` is in accepted extents (backed). */
   coversAccepted(start: bigint, end: bigint): boolean {
     if (end <= start) return true;
-    const f = this.#acceptedByDpa.floor(start);
+    const f = this.#acceptedByDpa.floorValue(start);
     if (f === undefined) return false;
-    let cur = f.value.dpa + f.value.len;
+    let cur = f.dpa + f.len;
     if (cur <= start) return false;
     while (cur < end) {
       const next = this.#acceptedByDpa.get(cur);
@@ -123,10 +123,8 @@ export class ExtentStore {
   acceptedOverlapping(start: bigint, end: bigint): DcExtent[] {
     const out: DcExtent[] = [];
     if (end <= start) return out;
-    const f = this.#acceptedByDpa.floor(start);
-    if (f !== undefined && f.value.dpa < start && f.value.dpa + f.value.len > start) {
-      out.push(f.value);
-    }
+    const f = this.#acceptedByDpa.floorValue(start);
+    if (f !== undefined && f.dpa < start && f.dpa + f.len > start) out.push(f);
     this.#acceptedByDpa.valuesInRange(start, end, out);
     return out;
   }

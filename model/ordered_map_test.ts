@@ -1,0 +1,69 @@
+import { deepStrictEqual as assertEquals } from "node:assert";
+import { CHUNK_MAX, OrderedMap } from "./ordered_map.ts";
+
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+/** Index of the first element of sorted `keys` that is >= `k`. */
+function lowerIndex(keys: readonly bigint[], k: bigint): number {
+  const i = keys.findIndex((x) => x >= k);
+  return i < 0 ? keys.length : i;
+}
+
+Deno.test("OrderedMap agrees with a sorted array through chunk splits and merges", () => {
+  const m = new OrderedMap<number>();
+  const ref = new Map<bigint, number>();
+  const r = rng(4242);
+  const space = CHUNK_MAX * 40;
+  for (let i = 0; i < 30_000; i++) {
+    const k = BigInt(Math.floor(r() * space));
+    // Grow past many chunks first, then shrink so that chunks merge and vanish.
+    if (r() < (i < 15_000 ? 0.7 : 0.25)) {
+      m.set(k, i);
+      ref.set(k, i);
+    } else {
+      assertEquals(m.delete(k), ref.delete(k));
+    }
+    if (i % 97 !== 0) continue;
+    const keys = [...ref.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    assertEquals(m.size, keys.length);
+    const lo = lowerIndex(keys, k);
+    const floorKey = keys[lo] === k ? k : keys[lo - 1];
+    assertEquals(m.floor(k)?.key, floorKey);
+    assertEquals(m.floorValue(k), floorKey === undefined ? undefined : ref.get(floorKey));
+    assertEquals(m.ceiling(k)?.key, keys[lo]);
+    const hi = k + BigInt(CHUNK_MAX * 3);
+    const inRange: number[] = [];
+    m.valuesInRange(k, hi, inRange);
+    assertEquals(inRange, keys.filter((x) => x >= k && x < hi).map((x) => ref.get(x)));
+    const at = Math.floor(r() * (keys.length + 1));
+    assertEquals(m.at(at)?.key, keys[at]);
+    assertEquals([...m.entriesFromIndex(at)].map((e) => e.key), keys.slice(at));
+  }
+  assertEquals([...m.keys()], [...ref.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+});
+
+Deno.test("OrderedMap empties completely and refills after deleting from the front", () => {
+  const m = new OrderedMap<number>();
+  for (let i = 0; i < CHUNK_MAX * 5; i++) m.set(BigInt(i), i);
+  for (let i = 0; i < CHUNK_MAX * 5; i++) {
+    assertEquals(m.first()?.key, BigInt(i));
+    assertEquals(m.delete(BigInt(i)), true);
+  }
+  assertEquals([m.size, m.first(), m.floor(3n), m.ceiling(0n), [...m]], [
+    0,
+    undefined,
+    undefined,
+    undefined,
+    [],
+  ]);
+  m.set(7n, 7);
+  assertEquals([...m.keys()], [7n]);
+});

@@ -19,6 +19,8 @@ export interface BringupRow {
   bringup: Bringup;
   /** Spawn to the mailbox located. */
   ready: SampleStats;
+  /** qtest round trips from spawn to the mailbox located (median over the launches). */
+  qtestRoundTrips: number;
 }
 
 /** The bring-up part of a run. */
@@ -58,19 +60,27 @@ export async function runBringupBench(o: BringupBenchOptions): Promise<BringupRe
   const machine = dcdMachine("2G");
   const modes: Bringup[] = ["direct", "firmware"];
   const samples = new Map<Bringup, number[]>(modes.map((m) => [m, []]));
+  const trips = new Map<Bringup, number[]>(modes.map((m) => [m, []]));
   for (let i = 0; i <= o.launches; i++) {
     for (const bringup of modes) {
       const t0 = performance.now();
       const q = await launchQemu(machine, { binary: o.qemuBinary, bringup });
       try {
         await q.devices();
-        if (i > 0) samples.get(bringup)!.push(performance.now() - t0);
+        if (i > 0) {
+          samples.get(bringup)!.push(performance.now() - t0);
+          trips.get(bringup)!.push(q.qtest.batches);
+        }
       } finally {
         await q.close();
       }
     }
   }
-  const rows = modes.map((bringup) => ({ bringup, ready: summarize(samples.get(bringup)!) }));
+  const rows = modes.map((bringup) => ({
+    bringup,
+    ready: summarize(samples.get(bringup)!),
+    qtestRoundTrips: summarize(trips.get(bringup)!).median,
+  }));
   const [direct, firmware] = rows as [BringupRow, BringupRow];
   const result = {
     rows,
@@ -80,7 +90,9 @@ export async function runBringupBench(o: BringupBenchOptions): Promise<BringupRe
   o.progress?.(
     `bring-up: start-up to device ready, direct ${direct.ready.median.toFixed(1)} ms, firmware ${
       firmware.ready.median.toFixed(1)
-    } ms (medians; ratio ${result.ratioMedian.toFixed(2)})`,
+    } ms (medians; ratio ${
+      result.ratioMedian.toFixed(2)
+    }; qtest round trips ${direct.qtestRoundTrips} and ${firmware.qtestRoundTrips})`,
   );
   return result;
 }

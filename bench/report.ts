@@ -150,11 +150,16 @@ export function renderMarkdown(r: BenchResult): string {
   );
   if (r.bringup.rows.length === 0) out.push("QEMU not found.");
   else {
-    out.push("| Bring-up | n | median | p99 | min | max |", "|---|---:|---:|---:|---:|---:|");
+    out.push(
+      "| Bring-up | n | median | p99 | min | max | qtest round trips |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+    );
     for (const x of r.bringup.rows) {
       const s = x.ready;
       out.push(
-        `| ${x.bringup} | ${s.n} | ${ms(s.median)} | ${ms(s.p99)} | ${ms(s.min)} | ${ms(s.max)} |`,
+        `| ${x.bringup} | ${s.n} | ${ms(s.median)} | ${ms(s.p99)} | ${ms(s.min)} | ${
+          ms(s.max)
+        } | ${x.qtestRoundTrips} |`,
       );
     }
     out.push(

@@ -30,15 +30,20 @@
 
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import { optionName } from "./args.ts";
-import { pciTopology } from "./devices.ts";
+import { type PciTopology, pciTopology } from "./devices.ts";
 import {
+  configDword,
+  type ConfigHeader,
   ecamAddress,
   formatPciAddress,
+  HEADER_BYTES,
+  headerOf,
+  isCxlType3,
   type PciAddress,
   type PciFunction,
   Q35_ECAM_BASE,
 } from "./pci.ts";
-import { addrText, type QtestClient, replyValue } from "./qtest.ts";
+import { addrText, type QtestClient, replyBytes, replyValue } from "./qtest.ts";
 
 /** The q35 MCH (host bridge 0:0.0) vendor/device dword. */
 export const Q35_MCH_ID = 0x29c08086;
@@ -276,6 +281,8 @@ export interface BringUpResult {
   functions: EnumeratedFunction[];
   /** Where BARs and windows went. */
   plan: ResourcePlan;
+  /** qtest round trips it took. */
+  roundTrips: number;
 }
 
 function cf8(a: PciAddress, offset: number): string {
@@ -284,48 +291,80 @@ function cf8(a: PciAddress, offset: number): string {
 }
 
 const MCH: PciAddress = { bus: 0, device: 0, function: 0 };
+const ECAM_PROBE = `readl ${addrText(ecamAddress(MCH, 0))}`;
 
-/** Enables q35's MMCONFIG (ECAM) window if it is not on. Returns false without a q35 MCH. */
-export async function enableEcam(qt: QtestClient): Promise<boolean> {
+/**
+ * The lines that enable q35's MMCONFIG (ECAM) window (none when it is on
+ * already), or `undefined` without a q35 MCH: one round trip reads the
+ * MCH's id and PCIEXBAR through 0xCF8/0xCFC.
+ */
+async function ecamEnableLines(qt: QtestClient): Promise<string[] | undefined> {
   const [, id, , low] = await qt.batch([
     cf8(MCH, 0),
     "inl 0xcfc",
     cf8(MCH, Q35_PCIEXBAR),
     "inl 0xcfc",
   ]);
-  if (Number(replyValue(id ?? "OK 0")) >>> 0 !== Q35_MCH_ID) return false;
-  if ((Number(replyValue(low ?? "OK 0")) & 1) === 0) {
-    await qt.batch([
-      cf8(MCH, Q35_PCIEXBAR + 4),
-      `outl 0xcfc ${addrText(Number(Q35_ECAM_BASE >> 32n))}`,
-      cf8(MCH, Q35_PCIEXBAR),
-      // length 256 MiB (bits 2:1 = 0), enabled
-      `outl 0xcfc ${addrText((Q35_ECAM_BASE & 0xffffffffn) | 1n)}`,
-    ]);
-  }
-  const probe = await qt.readl(ecamAddress(MCH, 0));
-  if (probe >>> 0 !== Q35_MCH_ID) {
+  if (Number(replyValue(id ?? "OK 0")) >>> 0 !== Q35_MCH_ID) return undefined;
+  if ((Number(replyValue(low ?? "OK 0")) & 1) !== 0) return [];
+  return [
+    cf8(MCH, Q35_PCIEXBAR + 4),
+    `outl 0xcfc ${addrText(Number(Q35_ECAM_BASE >> 32n))}`,
+    cf8(MCH, Q35_PCIEXBAR),
+    // length 256 MiB (bits 2:1 = 0), enabled
+    `outl 0xcfc ${addrText((Q35_ECAM_BASE & 0xffffffffn) | 1n)}`,
+  ];
+}
+
+/** The error of an ECAM window that does not show the MCH once enabled. */
+function checkEcamProbe(reply: string | undefined): void {
+  const probe = value(reply);
+  if (probe !== Q35_MCH_ID) {
     throw new Error(
-      `the ECAM window at 0x${Q35_ECAM_BASE.toString(16)} reads 0x${(probe >>> 0).toString(16)} ` +
+      `the ECAM window at 0x${Q35_ECAM_BASE.toString(16)} reads 0x${probe.toString(16)} ` +
         `for 00:00.0 after enabling PCIEXBAR; expected the MCH (0x${Q35_MCH_ID.toString(16)})`,
     );
   }
+}
+
+/** Enables q35's MMCONFIG (ECAM) window if it is not on (two round trips). Returns false without a q35 MCH. */
+export async function enableEcam(qt: QtestClient): Promise<boolean> {
+  const lines = await ecamEnableLines(qt);
+  if (lines === undefined) return false;
+  checkEcamProbe((await qt.batch([...lines, ECAM_PROBE])).at(-1));
   return true;
 }
 
-const readLine = (a: PciAddress, offset: number) => `readl ${addrText(ecamAddress(a, offset))}`;
-const writeLine = (a: PciAddress, offset: number, v: number | bigint) =>
-  `writel ${addrText(ecamAddress(a, offset))} ${addrText(v)}`;
+/** `n` bytes of `v` as the hex of a qtest `write` (little-endian, as config space). */
+function littleEndian(v: bigint, n: number): string {
+  let hex = "";
+  for (let i = 0; i < n; i++) {
+    hex += Number((v >> BigInt(8 * i)) & 0xffn).toString(16).padStart(2, "0");
+  }
+  return `0x${hex}`;
+}
+
+const readLine = (a: PciAddress, offset: number, n: number) =>
+  `read ${addrText(ecamAddress(a, offset))} ${n}`;
+/** A write of `n` bytes (config space takes them as dword accesses, in order). */
+const writeLine = (a: PciAddress, offset: number, v: bigint, n = 4) =>
+  `write ${addrText(ecamAddress(a, offset))} ${n} ${littleEndian(v, n)}`;
 const value = (reply: string | undefined): number => Number(replyValue(reply ?? "OK 0")) >>> 0;
 
 /**
- * Config cycles in as few round trips as the order allows: writes are held
- * until the next read needs sending (qtest runs the lines in order), and
- * one round trip carries them all.
+ * Config cycles in as few round trips as the order allows: lines are held
+ * until something needs a reply that is not there yet (qtest runs the lines
+ * in order), and one round trip carries them all.
  */
 class ConfigCycles {
   readonly #qt: QtestClient;
   #held: string[] = [];
+  #waiting: {
+    from: number;
+    count: number;
+    resolve(r: string[]): void;
+    reject(e: unknown): void;
+  }[] = [];
   /** Round trips made (for tests and the bench). */
   roundTrips = 0;
 
@@ -333,113 +372,121 @@ class ConfigCycles {
     this.#qt = qt;
   }
 
-  /** Queues a write. */
-  write(a: PciAddress, offset: number, v: number | bigint): void {
-    this.#held.push(writeLine(a, offset, v));
+  /** Holds lines whose replies are not needed. */
+  hold(lines: readonly string[]): void {
+    this.#held.push(...lines);
   }
 
-  /** Sends the held writes, then `reads` (lines); resolves to the values of those lines. */
-  async read(reads: readonly string[]): Promise<number[]> {
-    const held = this.#held;
-    this.#held = [];
-    if (held.length + reads.length === 0) return [];
-    this.roundTrips++;
-    const replies = await this.#qt.batch([...held, ...reads]);
-    return replies.slice(held.length).map(value);
+  /** Holds lines; resolves to their replies once a round trip carried them. */
+  later(lines: readonly string[]): Promise<string[]> {
+    const from = this.#held.length;
+    this.#held.push(...lines);
+    const replies = new Promise<string[]>((resolve, reject) => {
+      this.#waiting.push({ from, count: lines.length, resolve, reject });
+    });
+    replies.catch(() => {}); // the failed flush() rejects too
+    return replies;
   }
 
-  /** Sends the held writes. */
+  /** Sends the held lines and `lines`; resolves to the replies of `lines`. */
+  async now(lines: readonly string[]): Promise<string[]> {
+    const replies = this.later(lines);
+    await this.flush();
+    return await replies;
+  }
+
+  /** Sends the held lines (nothing when none are held). */
   async flush(): Promise<void> {
-    await this.read([]);
+    const held = this.#held;
+    const waiting = this.#waiting;
+    this.#held = [];
+    this.#waiting = [];
+    if (held.length === 0) {
+      for (const w of waiting) w.resolve([]);
+      return;
+    }
+    this.roundTrips++;
+    let replies: string[];
+    try {
+      replies = await this.#qt.batch(held);
+    } catch (e) {
+      for (const w of waiting) w.reject(e);
+      throw e;
+    }
+    for (const w of waiting) w.resolve(replies.slice(w.from, w.from + w.count));
   }
 }
 
-/** Functions on one bus (header type byte): every slot's function 0, then the rest of multi-function slots. */
+/**
+ * Functions on one bus, in device and function order: every slot's
+ * function 0 (one round trip, carrying what is held; with `probe` first
+ * checking that ECAM shows the MCH), then the rest of multi-function slots
+ * (one more when there are any).
+ */
 async function scanBus(
   io: ConfigCycles,
   bus: number,
-): Promise<{ a: PciAddress; header: number }[]> {
+  probe: boolean,
+): Promise<{ a: PciAddress; h: ConfigHeader }[]> {
+  const head = (a: PciAddress) => readLine(a, 0, HEADER_BYTES);
   const slots = Array.from({ length: 32 }, (_, device) => ({ bus, device, function: 0 }));
-  const first = await io.read(slots.flatMap((a) => [readLine(a, 0), readLine(a, 0x0c)]));
-  const found: { a: PciAddress; header: number }[] = [];
-  const more: PciAddress[] = [];
-  for (const a of slots) {
-    if (((first[2 * a.device] ?? 0xffffffff) & 0xffff) === 0xffff) continue;
-    const header = ((first[2 * a.device + 1] ?? 0) >>> 16) & 0xff;
-    found.push({ a, header });
-    if (header & 0x80) {
-      for (let fn = 1; fn < 8; fn++) more.push({ bus, device: a.device, function: fn });
-    }
-  }
+  const replies = await io.now([...(probe ? [ECAM_PROBE] : []), ...slots.map(head)]);
+  if (probe) checkEcamProbe(replies.shift());
+  const found = slots.map((a, i) => ({ a, h: headerOf(replies[i] ?? "OK 0x") }))
+    .filter(({ h }) => h.present);
+  const more = found.filter(({ h }) => h.multiFunction)
+    .flatMap(({ a }) => [1, 2, 3, 4, 5, 6, 7].map((fn) => ({ ...a, function: fn })));
   if (more.length > 0) {
-    const replies = await io.read(more.flatMap((a) => [readLine(a, 0), readLine(a, 0x0c)]));
+    const rest = await io.now(more.map(head));
     more.forEach((a, i) => {
-      if (((replies[2 * i] ?? 0xffffffff) & 0xffff) === 0xffff) return;
-      found.push({ a, header: ((replies[2 * i + 1] ?? 0) >>> 16) & 0xff });
+      const h = headerOf(rest[i] ?? "OK 0x");
+      if (h.present) found.push({ a, h });
     });
   }
   found.sort((x, y) => x.a.device - y.a.device || x.a.function - y.a.function);
   return found;
 }
 
-/** What sizing learns of a function besides its BARs. */
-interface Sized {
-  /** Vendor/device dword. */
-  id: number;
-  /** Class code dword (class, subclass, interface, revision). */
-  classRev: number;
-  /** Dword 0x18 (a bridge's bus numbers and secondary latency timer). */
-  buses: number;
-  /** Memory BARs. */
-  bars: MemoryBar[];
-}
-
 /**
- * Identifies and sizes the memory BARs of functions (decoding is off
- * before bring-up): each BAR register is written with all ones, read back
- * and cleared; I/O BARs stay cleared.
+ * Sizes the memory BARs of functions (decoding is off before bring-up):
+ * all of a function's BAR registers are written with ones, read back and
+ * cleared (three lines each); I/O BARs stay cleared. The lines are held:
+ * the next round trip carries them.
  */
-async function sizeFunctions(
+function sizeFunctions(
   io: ConfigCycles,
   functions: readonly { a: PciAddress; bridge: boolean }[],
-): Promise<Sized[]> {
+): Promise<MemoryBar[][]> {
   const lines: string[] = [];
   for (const f of functions) {
-    lines.push(readLine(f.a, 0), readLine(f.a, 0x08), readLine(f.a, 0x18));
-    for (let i = 0; i < (f.bridge ? 2 : 6); i++) {
-      lines.push(writeLine(f.a, 0x10 + 4 * i, 0xffffffff));
-      lines.push(readLine(f.a, 0x10 + 4 * i));
-      lines.push(writeLine(f.a, 0x10 + 4 * i, 0));
-    }
+    const n = 4 * (f.bridge ? 2 : 6);
+    lines.push(writeLine(f.a, 0x10, (1n << BigInt(8 * n)) - 1n, n));
+    lines.push(readLine(f.a, 0x10, n));
+    lines.push(writeLine(f.a, 0x10, 0n, n));
   }
-  // Writes and reads interleaved, one round trip; a write's reply reads as 0.
-  const replies = await io.read(lines);
-  const byLine = { get: (i: number) => replies[i] };
-  let at = 0;
-  return functions.map((f) => {
-    const id = byLine.get(at) ?? 0;
-    const classRev = byLine.get(at + 1) ?? 0;
-    const buses = byLine.get(at + 2) ?? 0;
-    at += 3;
-    const masks: number[] = [];
-    for (let i = 0; i < (f.bridge ? 2 : 6); i++, at += 3) masks.push(byLine.get(at + 1) ?? 0);
-    const bars: MemoryBar[] = [];
-    for (let i = 0; i < masks.length; i++) {
-      const low = masks[i] as number;
-      if (low === 0 || (low & 1) !== 0) continue; // absent, or I/O
-      const is64 = ((low >>> 1) & 3) === 2;
-      let mask = BigInt((low & 0xfffffff0) >>> 0);
-      if (is64) {
-        mask |= BigInt(masks[i + 1] ?? 0xffffffff) << 32n;
-        const size = (~mask & 0xffffffffffffffffn) + 1n;
-        if (mask !== 0n) bars.push({ index: i, is64, size });
-        i++;
-      } else {
-        bars.push({ index: i, is64, size: (~mask & 0xffffffffn) + 1n });
+  return io.later(lines).then((replies) =>
+    functions.map((_, k) => {
+      const masks = replyBytes(replies[3 * k + 1] ?? "OK 0x");
+      const bars: MemoryBar[] = [];
+      for (let i = 0; 4 * i < masks.length; i++) {
+        const low = configDword(masks, 4 * i);
+        if (low === 0 || (low & 1) !== 0) continue; // absent, or I/O
+        const is64 = ((low >>> 1) & 3) === 2;
+        let mask = BigInt((low & 0xfffffff0) >>> 0);
+        if (is64) {
+          mask |=
+            BigInt(4 * (i + 1) < masks.length ? configDword(masks, 4 * (i + 1)) : 0xffffffff) <<
+            32n;
+          const size = (~mask & 0xffffffffffffffffn) + 1n;
+          if (mask !== 0n) bars.push({ index: i, is64, size });
+          i++;
+        } else {
+          bars.push({ index: i, is64, size: (~mask & 0xffffffffn) + 1n });
+        }
       }
-    }
-    return { id, classRev, buses, bars };
-  });
+      return bars;
+    })
+  );
 }
 
 /**
@@ -447,67 +494,95 @@ async function sizeFunctions(
  * does (see the module documentation): ECAM on, bus numbers depth-first
  * from each root bus, memory BARs and bridge windows in the 32-bit hole,
  * memory decoding on. `rootBuses` are bus 0 and each expander bridge's
- * `bus_nr` (as `query-pci` lists them). Without a q35 MCH nothing is done.
+ * `bus_nr` (as `query-pci` lists them); bus 0 is scanned while they are
+ * still coming. Without a q35 MCH nothing is done.
+ *
+ * Round trips: one for the MCH, one per bus scanned (with the held
+ * writes, and the sizing of the bus above), one more per bus with
+ * multi-function slots, one for the last sizing and one for the
+ * programming.
  *
  * @param qt the qtest connection to the stopped machine
  * @param rootBuses bus 0 and each expander bridge's `bus_nr`
  * @param window the address range to place memory in (default {@linkcode PCI_HOLE_32})
+ * @param numbered called with the functions once every bus number is
+ *   final, before the BARs are programmed (what `query-pci` says of the
+ *   buses no longer changes)
  */
 export async function bringUpPci(
   qt: QtestClient,
   rootBuses: readonly number[] | Promise<readonly number[]>,
   window?: { readonly start: bigint; readonly end: bigint },
+  numbered?: (functions: readonly EnumeratedFunction[]) => void,
 ): Promise<BringUpResult> {
   window ??= PCI_HOLE_32;
   const functions: EnumeratedFunction[] = [];
   const plan: ResourcePlan = { bars: new Map(), windows: new Map() };
-  if (!(await enableEcam(qt))) return { q35: false, functions, plan };
-  const roots = [...new Set(await rootBuses)].sort((a, b) => a - b);
-  const taken = new Set(roots);
+  const enable = await ecamEnableLines(qt);
+  if (enable === undefined) return { q35: false, functions, plan, roundTrips: 1 };
   const io = new ConfigCycles(qt);
+  io.hold(enable);
+  let roots: number[] | undefined;
+  let taken = new Set<number>();
   let next = 0;
+  const sizing: Promise<unknown>[] = [];
+  let probed = false;
   const number = async (bus: number): Promise<void> => {
-    const typed = (await scanBus(io, bus)).filter((f) => (f.header & 0x7f) <= 1).map((f) => ({
-      a: f.a,
-      bridge: (f.header & 0x7f) === 1,
+    // The first scan carries the ECAM enable and its probe.
+    const found = await scanBus(io, bus, !probed);
+    probed = true;
+    const typed = found.filter(({ h }) => h.type <= 1);
+    const here = typed.map(({ a, h }): EnumeratedFunction => ({
+      ...a,
+      vendor: h.vendor,
+      deviceId: h.deviceId,
+      classCode: h.classCode,
+      bridge: h.type === 1,
+      bars: [],
     }));
-    const sized = await sizeFunctions(io, typed);
-    for (let i = 0; i < typed.length; i++) {
-      const { a, bridge } = typed[i]!;
-      const { id, classRev, buses, bars } = sized[i]!;
-      const f: EnumeratedFunction = {
-        ...a,
-        vendor: id & 0xffff,
-        deviceId: id >>> 16,
-        classCode: classRev >>> 8,
-        bridge,
-        bars,
-      };
+    const sized = sizeFunctions(io, here.map((f, i) => ({ a: typed[i]!.a, bridge: f.bridge })))
+      .then((bars) => bars.forEach((b, i) => here[i]!.bars = b));
+    sized.catch(() => {}); // a failed round trip rejects bringUpPci itself
+    sizing.push(sized);
+    for (let i = 0; i < here.length; i++) {
+      const f = here[i]!;
       functions.push(f);
-      if (!bridge) continue;
+      if (!f.bridge) continue;
+      // Bus 0 is scanned before query-pci answered: its bridges wait for the other roots.
+      roots ??= await rootList();
       const secondary = ++next;
       if (secondary > 0xff || taken.has(secondary)) {
         throw new Error(
-          `PCI bridge ${formatPciAddress(a)}: no bus number left for its secondary bus ` +
+          `PCI bridge ${formatPciAddress(f)}: no bus number left for its secondary bus ` +
             `(next free ${secondary}, root buses ${roots.join(", ")}); expected the buses ` +
             `below each root to end before the next root's bus_nr`,
         );
       }
       taken.add(secondary);
-      const keep = buses & 0xff000000; // secondary latency timer
+      const keep = typed[i]!.h.buses & 0xff000000; // secondary latency timer
       // Everything up to 0xff routes below it while its buses are scanned; then the real end.
-      io.write(a, 0x18, (keep | 0xff << 16 | secondary << 8 | bus) >>> 0);
+      io.hold([writeLine(f, 0x18, BigInt((keep | 0xff << 16 | secondary << 8 | bus) >>> 0))]);
       await number(secondary);
       f.secondary = secondary;
       f.subordinate = next;
-      io.write(a, 0x18, (keep | next << 16 | secondary << 8 | bus) >>> 0);
+      io.hold([writeLine(f, 0x18, BigInt((keep | next << 16 | secondary << 8 | bus) >>> 0))]);
     }
   };
+  const rootList = async () => {
+    const list = [...new Set([0, ...await rootBuses])].sort((a, b) => a - b);
+    taken = new Set(list);
+    return list;
+  };
+  await number(0);
+  roots ??= await rootList();
   for (const root of roots) {
+    if (root === 0) continue;
     next = Math.max(next, root);
     await number(root);
   }
   await io.flush();
+  await Promise.all(sizing);
+  numbered?.(functions);
   const placed = planResources(roots, functions, window);
   const lines: string[] = [];
   for (const f of functions) {
@@ -515,8 +590,7 @@ export async function bringUpPci(
     const bases = placed.bars.get(key);
     for (const bar of f.bars) {
       const base = bases?.get(bar.index) ?? 0n;
-      lines.push(writeLine(f, 0x10 + 4 * bar.index, base & 0xffffffffn));
-      if (bar.is64) lines.push(writeLine(f, 0x14 + 4 * bar.index, base >> 32n));
+      lines.push(writeLine(f, 0x10 + 4 * bar.index, base, bar.is64 ? 8 : 4));
     }
     if (f.bridge) {
       const w = placed.windows.get(key);
@@ -527,14 +601,14 @@ export async function bringUpPci(
       // Each window write remaps the bridge (about 0.25 ms in QEMU 10.0): only what
       // changes from reset. The prefetchable window's upper halves are 0 at reset;
       // the I/O window stays as reset with I/O decoding off.
-      lines.push(writeLine(f, 0x20, memory), writeLine(f, 0x24, 0x0000fff0));
+      lines.push(writeLine(f, 0x20, memory), writeLine(f, 0x24, 0x0000fff0n));
     }
     if (f.bridge || f.bars.length > 0) {
-      lines.push(writeLine(f, 0x04, COMMAND_MEMORY | COMMAND_SERR));
+      lines.push(writeLine(f, 0x04, BigInt(COMMAND_MEMORY | COMMAND_SERR)));
     }
   }
-  if (lines.length > 0) await qt.batch(lines);
-  return { q35: true, functions, plan: placed };
+  if (lines.length > 0) await io.now(lines);
+  return { q35: true, functions, plan: placed, roundTrips: 1 + io.roundTrips };
 }
 
 /** How the QEMU target brings PCI up: SeaBIOS, or the host side over qtest (the default). */
@@ -554,27 +628,58 @@ export interface BringupMonitor {
   execute(command: string, args?: QmpObject): Promise<QmpValue>;
 }
 
+/** Options of {@linkcode bringUpDirect}. */
+export interface BringupOptions {
+  /**
+   * The `-device` ids of the type-3 devices the description declares: when
+   * it declares one and one is found, that one has its id and `query-pci`
+   * is not asked again.
+   */
+  type3Ids?: readonly string[];
+}
+
 /**
  * The whole firmware-free bring-up of a machine started with
- * {@linkcode directBringupArgs}: `cont` so the machine runs (the halt
- * loop) as it would with firmware, root buses from `query-pci` on the
- * control monitor, {@linkcode bringUpPci}; resolves once the machine runs
- * and PCI is up. The runner's monitor has not negotiated yet, so it sees
- * no RESUME event.
+ * {@linkcode directBringupArgs}: root buses from `query-pci` on the
+ * control monitor, {@linkcode bringUpPci}, and once the buses are numbered
+ * `cont` so the machine runs (the halt loop) as it would with firmware and
+ * `query-pci` again for each function's id (see
+ * {@linkcode BringupOptions.type3Ids}), while the BARs are programmed.
+ * Resolves once the machine runs and PCI is up, with the ids in the
+ * functions. The runner's monitor has not negotiated yet, so it sees no
+ * RESUME event.
  */
 export async function bringUpDirect(
   qt: QtestClient,
   control: BringupMonitor,
+  options?: BringupOptions,
 ): Promise<BringUpResult> {
-  // The halt loop never touches PCI, so the machine can run from the start;
-  // query-pci's answer is needed only after ECAM is on: all three overlap.
-  const resumed = control.execute("cont");
+  // query-pci's answer is needed once bus 0 is scanned: it runs meanwhile.
   const roots = control.execute("query-pci").then(
     (pci) => pciTopology(pci).rootBuses,
     () => [] as number[], // a machine without PCI
   );
-  resumed.catch(() => {});
-  const result = await bringUpPci(qt, roots);
-  await resumed;
+  const declared = options?.type3Ids ?? [];
+  let resumed: Promise<unknown> | undefined;
+  let ids: Promise<PciTopology["ids"]> | undefined;
+  let functions: readonly EnumeratedFunction[] = [];
+  const result = await bringUpPci(qt, roots, undefined, (numbered) => {
+    functions = numbered;
+    // The halt loop never touches PCI: the machine may run from here on.
+    resumed = control.execute("cont");
+    resumed.catch(() => {});
+    const type3 = numbered.filter(isCxlType3);
+    if (type3.length === 1 && declared.length === 1) {
+      ids = Promise.resolve(new Map([[formatPciAddress(type3[0]!), declared[0]!]]));
+    } else {
+      ids = control.execute("query-pci").then((pci) => pciTopology(pci).ids);
+      ids.catch(() => {});
+    }
+  });
+  await (resumed ?? control.execute("cont"));
+  if (ids !== undefined) {
+    const byAddress = await ids;
+    for (const f of functions) f.id = byAddress.get(formatPciAddress(f)) ?? "";
+  }
   return result;
 }

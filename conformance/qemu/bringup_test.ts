@@ -201,3 +201,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "direct bring-up and discovery of dcd-1x2g take 10 qtest round trips: writes ride with reads",
+  ignore,
+  sanitizeResources: false,
+  async fn() {
+    const q = await launchQemu(DCD_1X2G, { binary: binary as string, bringup: "direct" });
+    try {
+      const [device] = await q.devices();
+      assertEquals(device?.id, "cxl-vmem0");
+      // MCH; bus 0 (ECAM enable and probe), its multi-function slots; buses 23 and 24, each
+      // with the sizing and bus numbers above; the last sizing; programming; then the type-3's
+      // config space, its capability array header and entries (39 before pipelining).
+      assertEquals(q.qtest.batches, 10);
+    } finally {
+      await q.close();
+    }
+  },
+});

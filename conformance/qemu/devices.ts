@@ -9,13 +9,14 @@
 import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import { TargetTimeoutError } from "../target_types.ts";
 import {
-  configRead32,
+  configDword,
   ecamAddress,
   findPrimaryMailbox,
   formatPciAddress,
   isCxlType3,
   type PciAddress,
   type PciFunction,
+  readConfigSpace,
   walkPci,
 } from "./pci.ts";
 import type { QtestClient } from "./qtest.ts";
@@ -109,8 +110,11 @@ export interface DiscoverOptions {
  * each primary mailbox. On q35 the ECAM window, the bridges' bus numbers and
  * the BARs are all programmed by SeaBIOS (about 0.1 s after start), so this
  * polls: ECAM live, `expected` type-3 functions found by the bus walk, memory
- * decoding on for each. `topology` is called on every attempt (bus numbers in
- * `query-pci` change while the firmware enumerates).
+ * decoding on for each (read with the rest of the function's config space,
+ * which then gives its BARs and Register Locator). `topology` is called on
+ * every attempt (bus numbers in `query-pci` change while the firmware
+ * enumerates). With `functions` (a firmware-free bring-up) nothing polls:
+ * `query-pci` for the ids runs while the functions are read.
  */
 export async function discoverType3(
   qt: QtestClient,
@@ -120,25 +124,37 @@ export async function discoverType3(
   const deadline = Date.now() + options.timeoutMs;
   let state = "the ECAM window is not mapped yet";
   const wanted = (options.ids ?? []).filter((id) => id !== "");
+  const known = options.functions;
   for (;;) {
-    const before = options.functions === undefined
+    // Brought up directly: nothing renumbers, so the ids can be asked at once
+    // (or the bring-up already did).
+    const after = known === undefined
+      ? undefined
+      : known.every((f) => f.id !== undefined)
+      ? Promise.resolve({
+        rootBuses: [],
+        ids: new Map(known.map((f) => [formatPciAddress(f), f.id ?? ""])),
+      })
+      : topology();
+    after?.catch(() => {});
+    const before = known === undefined
       ? await topology()
       : { rootBuses: [], ids: new Map<string, string>() };
-    const hostBridge = await qt.readl(ECAM_PROBE);
-    if (hostBridge !== 0 && (hostBridge & 0xffff) !== 0xffff) {
+    // A bring-up that returned functions has read them through ECAM.
+    const hostBridge = known === undefined ? await qt.readl(ECAM_PROBE) : undefined;
+    if (hostBridge === undefined || (hostBridge !== 0 && (hostBridge & 0xffff) !== 0xffff)) {
       // Without query-pci's root buses (no QMP), every bus number is a candidate root.
       const roots = before.rootBuses.length > 0
         ? before.rootBuses
         : Array.from({ length: 256 }, (_, i) => i);
-      const functions = (options.functions ?? await walkPci(qt, roots)).filter(isCxlType3);
+      const functions = (known ?? await walkPci(qt, roots)).filter(isCxlType3);
       state = `${functions.length} of ${options.expected} type-3 devices found`;
       if (functions.length >= options.expected) {
-        const enabled = await Promise.all(
-          functions.map(async (f) => ((await configRead32(qt, f, 0x04)) & 0x2) !== 0),
-        );
+        const configs = await Promise.all(functions.map((f) => readConfigSpace(qt, f)));
+        const enabled = configs.map((c) => (configDword(c, 0x04) & 0x2) !== 0);
         // Ids are read after the walk: the firmware may have renumbered the
         // buses since `before` was taken, and then the addresses disagree.
-        const topo = await topology();
+        const topo = await (after ?? topology());
         const idOf = (f: PciAddress) =>
           topo.ids.get(formatPciAddress({ bus: f.bus, device: f.device, function: f.function }));
         const mapped = new Set(functions.map(idOf));
@@ -146,16 +162,14 @@ export async function discoverType3(
         if (unmapped.length > 0) {
           state += `, query-pci does not yet place ${unmapped.join(", ")} at a found function`;
         } else if (enabled.every((e) => e)) {
-          const out: Type3Device[] = [];
-          for (const f of functions) {
+          return await Promise.all(functions.map(async (f, i) => {
             const address = { bus: f.bus, device: f.device, function: f.function };
-            out.push({
+            return {
               id: idOf(address) ?? "",
               address,
-              mailbox: await findPrimaryMailbox(qt, address),
-            });
-          }
-          return out;
+              mailbox: await findPrimaryMailbox(qt, address, configs[i]),
+            };
+          }));
         } else {
           state += ", memory decoding not enabled on all of them";
         }

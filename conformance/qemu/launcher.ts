@@ -396,7 +396,12 @@ export async function launchQemu(
     for (const connecting of [qmpConnecting, qtestConnecting]) {
       connecting.catch(() => {});
       // On failure closed whenever it settles (a greeting may still be due).
-      opened.push({ close: async () => void connecting.then((c) => c.close(), () => {}) });
+      opened.push({
+        close: () => {
+          void connecting.then((c) => c.close(), () => {});
+          return Promise.resolve();
+        },
+      });
     }
     const control = await phase(
       "create its QMP socket and greet",
@@ -413,7 +418,7 @@ export async function launchQemu(
         ms,
         `QEMU's PCI bring-up over qtest did not finish within ${ms} ms (phase: device bring-up)`,
       );
-      const work = bringUpDirect(qtest, control);
+      const work = bringUpDirect(qtest, control, { type3Ids: declaredType3Ids(machine) });
       work.catch(() => {});
       try {
         functions = (await Promise.race([work, died, timer.promise])).functions;

@@ -55,6 +55,7 @@ export class QtestClient {
   #connClosed = false;
   #writeChain: Promise<void> = Promise.resolve();
   #reader: Promise<void>;
+  #batches = 0;
 
   private constructor(conn: Deno.UnixConn, path: string, replyTimeoutMs: number) {
     this.#conn = conn;
@@ -149,6 +150,7 @@ export class QtestClient {
    */
   async batch(lines: readonly string[]): Promise<string[]> {
     if (this.#closed) throw this.#closed;
+    this.#batches++;
     const replies = lines.map(() =>
       new Promise<string>((resolve, reject) => this.#waiters.push({ resolve, reject }))
     );
@@ -239,6 +241,11 @@ export class QtestClient {
   async write(addr: number | bigint, data: Uint8Array): Promise<void> {
     if (data.length === 0) return;
     await this.request(writeLine(addr, data));
+  }
+
+  /** Batches (round trips) sent so far, counting each single request as one. */
+  get batches(): number {
+    return this.#batches;
   }
 
   /** Whether the connection is closed (QEMU exited or {@linkcode close} ran). */

@@ -170,9 +170,7 @@ export class OrderedMap<V, K extends Key = bigint> {
     removeAt(this.#values[c]!, i);
     this.#size--;
     if (keys.length === 0) {
-      this.#keys.splice(c, 1);
-      this.#values.splice(c, 1);
-      this.#firsts.splice(c, 1);
+      this.#removeChunk(c);
       return true;
     }
     if (i === 0) this.#firsts[c] = keys[0]!;
@@ -180,18 +178,37 @@ export class OrderedMap<V, K extends Key = bigint> {
     return true;
   }
 
-  /** Merges small chunk `c` into a neighbour when the two fit in one chunk. */
+  /**
+   * Merges small chunk `c` into its smaller neighbour when the two fit in
+   * one chunk, and drops chunk `c`: the front chunk of a map emptied from the
+   * front goes by `shift`, which costs nothing per chunk behind it.
+   */
   #mergeSmall(c: number): void {
     const before = this.#keys[c - 1]?.length ?? Infinity;
     const after = this.#keys[c + 1]?.length ?? Infinity;
-    const other = before <= after ? c - 1 : c + 1;
     if (Math.min(before, after) + this.#keys[c]!.length > CHUNK_MAX) return;
-    const a = Math.min(other, c);
-    for (const k of this.#keys[a + 1]!) this.#keys[a]!.push(k);
-    for (const v of this.#values[a + 1]!) this.#values[a]!.push(v);
-    this.#keys.splice(a + 1, 1);
-    this.#values.splice(a + 1, 1);
-    this.#firsts.splice(a + 1, 1);
+    if (before <= after) {
+      for (const k of this.#keys[c]!) this.#keys[c - 1]!.push(k);
+      for (const v of this.#values[c]!) this.#values[c - 1]!.push(v);
+    } else {
+      this.#keys[c + 1] = this.#keys[c]!.concat(this.#keys[c + 1]!);
+      this.#values[c + 1] = this.#values[c]!.concat(this.#values[c + 1]!);
+      this.#firsts[c + 1] = this.#firsts[c]!;
+    }
+    this.#removeChunk(c);
+  }
+
+  /** Drops chunk `c` from the chunk lists. */
+  #removeChunk(c: number): void {
+    if (c === 0) {
+      this.#keys.shift();
+      this.#values.shift();
+      this.#firsts.shift();
+    } else {
+      this.#keys.splice(c, 1);
+      this.#values.splice(c, 1);
+      this.#firsts.splice(c, 1);
+    }
   }
 
   /** Removes every entry. */

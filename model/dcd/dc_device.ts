@@ -61,6 +61,12 @@ function num(v: bigint): number | bigint {
 
 const NOT_UUID_HINT = "expected a UUID such as 6be13bce-ae34-4a77-b6c3-16df975fcf1a";
 
+/** One step of a release to undo: an extent it removed, or a fragment it added. */
+interface ReleaseUndo {
+  added: boolean;
+  e: DcExtent;
+}
+
 /** One updated-extent entry of 0x4802/0x4803. */
 interface UpdateEntry {
   dpa: bigint;
@@ -103,6 +109,8 @@ export class DcDevice {
   readonly #dcLength: bigint;
   /** `blockSize - 1` when the block size is a power of two (masks alignment), else undefined. */
   readonly #blockMask: bigint | undefined;
+  /** Base DPA of each region, by index. */
+  readonly #regionBases: readonly bigint[];
 
   /**
    * Builds a device with empty DC state and empty event logs.
@@ -116,6 +124,10 @@ export class DcDevice {
     this.#dcLength = g.regionLength * BigInt(g.regionCount);
     const mask = g.blockSize - 1n;
     this.#blockMask = g.blockSize > 0n && (g.blockSize & mask) === 0n ? mask : undefined;
+    this.#regionBases = Array.from(
+      { length: g.regionCount },
+      (_, i) => g.firstRegionBase + BigInt(i) * g.regionLength,
+    );
   }
 
   /** Whether both (non-negative) values are multiples of the block size. */
@@ -156,6 +168,8 @@ export class DcDevice {
 
   /** Base DPA of a region. */
   regionBase(region: number): bigint {
+    const known = this.#regionBases[region];
+    if (known !== undefined) return known;
     const g = this.config.geometry;
     return g.firstRegionBase + BigInt(region) * g.regionLength;
   }
@@ -182,15 +196,14 @@ export class DcDevice {
       if (!this.#blockAligned(x.offset, x.len)) {
         return "dpa or len is not aligned to region block size";
       }
-      if (x.offset + x.len > g.regionLength) return "extent range is beyond the region end";
+      const xEnd = x.offset + x.len;
+      if (xEnd > g.regionLength) return "extent range is beyond the region end";
       if (seen !== undefined) {
-        if (seen.overlaps(x.offset, x.offset + x.len)) {
-          return "duplicate or overlapped extents are detected";
-        }
-        seen.insert(x.offset, x.offset + x.len);
+        if (seen.overlaps(x.offset, xEnd)) return "duplicate or overlapped extents are detected";
+        seen.insert(x.offset, xEnd);
       }
       const dpa = base + x.offset;
-      const end = dpa + x.len;
+      const end = base + xEnd;
       if (kind === "release") {
         if (this.#store.overlapsPending(dpa, end)) {
           return "cannot release extent with pending DPA range";
@@ -514,10 +527,10 @@ export class DcDevice {
   /** Reads the 0x4802/0x4803 entries; the caller has checked the length. */
   #entries(payload: Uint8Array, n: number): UpdateEntry[] {
     const r = new PayloadReader(payload);
-    const out: UpdateEntry[] = [];
+    const out = new Array<UpdateEntry>(n);
     for (let i = 0; i < n; i++) {
       const o = UPDATE_HEADER_SIZE + i * UPDATE_ENTRY_SIZE;
-      out.push({ dpa: r.u64(o), len: r.u64(o + 8) });
+      out[i] = { dpa: r.u64(o), len: r.u64(o + 8) };
     }
     return out;
   }
@@ -654,15 +667,7 @@ export class DcDevice {
    * `commit`, or on failure, the state is left as it was.
    */
   #releaseRanges(entries: readonly UpdateEntry[], commit: boolean): number {
-    const undo: { added: boolean; e: DcExtent }[] = [];
-    const rollback = (rc: number): number => {
-      for (let i = undo.length - 1; i >= 0; i--) {
-        const u = undo[i]!;
-        if (u.added) this.#store.removeAccepted(u.e);
-        else this.#store.restoreAccepted(u.e);
-      }
-      return rc;
-    };
+    const undo: ReleaseUndo[] = [];
     const startCount = this.totalExtentCount;
     const max = this.profile.dcd.maxExtents;
     const noSplitTagged = this.profile.tagged.noHolePunching;
@@ -670,39 +675,29 @@ export class DcDevice {
     for (const { dpa, len } of entries) {
       const end = dpa + len;
       const covering = this.#store.acceptedCovering(dpa, end);
-      if (covering === undefined) return rollback(ReturnCode.INVALID_PA);
+      if (covering === undefined) return this.#rollback(undo, ReturnCode.INVALID_PA);
       for (const e of covering) {
         const eEnd = e.dpa + e.len;
         const left = e.dpa < dpa;
         const right = eEnd > end;
         if (noSplitTagged && !isNilUuid(e.tag) && (left || right)) {
-          return rollback(ReturnCode.INVALID_INPUT);
+          return this.#rollback(undo, ReturnCode.INVALID_INPUT);
         }
         this.#store.removeAccepted(e);
         undo.push({ added: false, e });
         delta--;
-        const fragment = (s: bigint, l: bigint): void => {
-          const f: DcExtent = {
-            dpa: s,
-            len: l,
-            region: e.region,
-            tag: NIL_UUID,
-            sharedSeq: 0,
-            state: "accepted",
-            backend: undefined,
-            releaseRequested: e.releaseRequested,
-            orderHandle: -1n,
-          };
-          this.#store.addAccepted(f);
-          undo.push({ added: true, e: f });
+        if (left) {
+          undo.push({ added: true, e: this.#addFragment(e, e.dpa, dpa - e.dpa) });
           delta++;
-        };
-        if (left) fragment(e.dpa, dpa - e.dpa);
-        if (right) fragment(end, eEnd - end);
-        if (delta + startCount > max) return rollback(ReturnCode.RESOURCES_EXHAUSTED);
+        }
+        if (right) {
+          undo.push({ added: true, e: this.#addFragment(e, end, eEnd - end) });
+          delta++;
+        }
+        if (delta + startCount > max) return this.#rollback(undo, ReturnCode.RESOURCES_EXHAUSTED);
       }
     }
-    if (!commit) return rollback(ReturnCode.SUCCESS);
+    if (!commit) return this.#rollback(undo, ReturnCode.SUCCESS);
     for (const u of undo) {
       const b = u.e.backend;
       if (!u.added && b !== undefined) {
@@ -711,6 +706,33 @@ export class DcDevice {
       }
     }
     return ReturnCode.SUCCESS;
+  }
+
+  /** Accepts the surviving fragment `[dpa, dpa+len)` of a split extent (tag zeroed). */
+  #addFragment(of: DcExtent, dpa: bigint, len: bigint): DcExtent {
+    const f: DcExtent = {
+      dpa,
+      len,
+      region: of.region,
+      tag: NIL_UUID,
+      sharedSeq: 0,
+      state: "accepted",
+      backend: undefined,
+      releaseRequested: of.releaseRequested,
+      orderHandle: -1n,
+    };
+    this.#store.addAccepted(f);
+    return f;
+  }
+
+  /** Undoes a release's steps, last first, and returns `rc`. */
+  #rollback(undo: readonly ReleaseUndo[], rc: number): number {
+    for (let i = undo.length - 1; i >= 0; i--) {
+      const u = undo[i]!;
+      if (u.added) this.#store.removeAccepted(u.e);
+      else this.#store.restoreAccepted(u.e);
+    }
+    return rc;
   }
 
   // ------------------------------------------------------------- FM API side

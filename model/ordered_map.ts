@@ -96,11 +96,19 @@ export class OrderedMap<V, K extends Key = bigint> {
     return this.#size;
   }
 
-  /** Index of the last chunk whose first key is <= `key` (0 when none is, or no chunk). */
+  /**
+   * Index of the last chunk whose first key is <= `key` (0 when none is, or
+   * no chunk). The first and the last chunk are tried before the search:
+   * keys that grow (handles, addresses given in order) and maps emptied from
+   * the front land there.
+   */
   #chunkFor(key: K): number {
     const f = this.#firsts;
-    let lo = 0;
-    let hi = f.length - 1;
+    const last = f.length - 1;
+    if (last <= 0 || key < f[1]!) return 0;
+    if (f[last]! <= key) return last;
+    let lo = 1;
+    let hi = last - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       if (f[mid]! <= key) lo = mid;
@@ -285,6 +293,27 @@ export class OrderedMap<V, K extends Key = bigint> {
       const values = this.#values[c]!;
       for (; i < keys.length; i++) {
         if (!(keys[i]! < hi)) return;
+        out.push(values[i]!);
+      }
+    }
+  }
+
+  /**
+   * Appends to `out` the value of the entry with the greatest key <= `lo`
+   * (if any), then the values whose keys are in `(lo, hi)`, in key order:
+   * {@linkcode floorValue} and {@linkcode valuesInRange} in one search.
+   */
+  valuesFromFloor(lo: K, hi: K, out: V[]): void {
+    if (this.#size === 0) return;
+    let c = this.#chunkFor(lo);
+    let i = lowerBound(this.#keys[c]!, lo);
+    // Step back to the floor entry unless `lo` itself is a key.
+    if (this.#keys[c]![i] !== lo && i > 0) i--;
+    for (; c < this.#keys.length; c++, i = 0) {
+      const keys = this.#keys[c]!;
+      const values = this.#values[c]!;
+      for (; i < keys.length; i++) {
+        if (!(keys[i]! < hi) && !(keys[i]! <= lo)) return;
         out.push(values[i]!);
       }
     }

@@ -43,6 +43,10 @@ Deno.test("OrderedMap agrees with a sorted array through chunk splits and merges
     const inRange: number[] = [];
     m.valuesInRange(k, hi, inRange);
     assertEquals(inRange, keys.filter((x) => x >= k && x < hi).map((x) => ref.get(x)));
+    const fromFloor: number[] = [];
+    m.valuesFromFloor(k, hi, fromFloor);
+    const floorAndRange = keys.filter((x) => x === floorKey || (x > k && x < hi));
+    assertEquals(fromFloor, floorAndRange.map((x) => ref.get(x)));
     const at = Math.floor(r() * (keys.length + 1));
     assertEquals(m.at(at)?.key, keys[at]);
     assertEquals([...m.entriesFromIndex(at)].map((e) => e.key), keys.slice(at));

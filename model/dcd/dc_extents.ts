@@ -123,9 +123,10 @@ export class ExtentStore {
   acceptedOverlapping(start: bigint, end: bigint): DcExtent[] {
     const out: DcExtent[] = [];
     if (end <= start) return out;
-    const f = this.#acceptedByDpa.floorValue(start);
-    if (f !== undefined && f.dpa < start && f.dpa + f.len > start) out.push(f);
-    this.#acceptedByDpa.valuesInRange(start, end, out);
+    this.#acceptedByDpa.valuesFromFloor(start, end, out);
+    // The extent starting before `start` counts only when it reaches past it.
+    const f = out[0];
+    if (f !== undefined && f.dpa < start && f.dpa + f.len <= start) out.shift();
     return out;
   }
 

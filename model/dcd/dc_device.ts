@@ -615,9 +615,11 @@ export class DcDevice {
     const keepTags = this.profile.tagged.tagsInEvents;
     entries.forEach(({ dpa, len }, i) => {
       const src = sources[i]!;
+      const whole = src.dpa === dpa && src.len === len;
       const e: DcExtent = {
-        dpa,
-        len,
+        // The offered extent's own values when equal: the payload's copies then die young.
+        dpa: whole ? src.dpa : dpa,
+        len: whole ? src.len : len,
         region: src.region,
         tag: keepTags ? src.tag : NIL_UUID,
         sharedSeq: 0,

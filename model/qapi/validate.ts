@@ -62,11 +62,12 @@ function isObject(v: QmpValue): v is QmpObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Own enumerable keys of an object, counted without building the key array. */
+/**
+ * Own enumerable keys of an object. `Object.keys` copies V8's cached key
+ * list, which measured faster than counting with `for...in` and `hasOwn`.
+ */
 function ownKeyCount(o: QmpObject): number {
-  let n = 0;
-  for (const k in o) if (Object.hasOwn(o, k)) n++;
-  return n;
+  return Object.keys(o).length;
 }
 
 /**

@@ -333,6 +333,7 @@ export class Validator {
         ? { tag: K_ENUM, values: new Set(t.values) }
         : { tag: K_OBJECT, def: t };
     }
+    kind = sameShape(kind);
     this.#kinds.set(type, kind);
     return kind;
   }
@@ -344,6 +345,25 @@ export class Validator {
     }
     return n < 0n ? n + TWO_64 : n;
   }
+}
+
+/**
+ * A kind with every variant's fields (unused ones undefined), in one order:
+ * all kinds then share one object shape, so reading `tag` and the fields
+ * in {@linkcode Validator} stays monomorphic.
+ */
+function sameShape(k: Kind): Kind {
+  return Object.assign({
+    tag: k.tag,
+    elem: undefined,
+    min: undefined,
+    max: undefined,
+    minN: undefined,
+    maxN: undefined,
+    c: undefined,
+    values: undefined,
+    def: undefined,
+  }, k);
 }
 
 function invalidType(name: string, expected: string): QapiError {

@@ -141,3 +141,56 @@ export function declaredType3Ids(machine: readonly string[]): string[] {
   }
   return ids;
 }
+
+/** The expander host bridges, whose `bus_nr` numbers a root bus of its own. */
+const EXPANDERS = new Set(["pxb", "pxb-pcie", "pxb-cxl"]);
+/** Options that may add or change devices other than by `-device` (then nothing is declared for sure). */
+const DEVICE_CHANGERS = new Set(["-readconfig", "-set", "-global"]);
+
+/**
+ * The root bus numbers a description declares: 0 and the `bus_nr` of each
+ * expander host bridge (`pxb`, `pxb-pcie`, `pxb-cxl`), ascending, or
+ * `undefined` when the arguments do not say for sure (an expander without
+ * a `bus_nr` QEMU would take as given, or `-readconfig`, `-set`, `-global`
+ * that may add or change devices).
+ *
+ * @example
+ * ```ts
+ * import { declaredRootBuses } from "@cxl-dcd/conformance/conformance";
+ * const roots = declaredRootBuses(["-device", "pxb-cxl,bus_nr=23,bus=pcie.0,id=cxl.1"]);
+ * if (roots?.join() !== "0,23") throw new Error();
+ * ```
+ */
+export function declaredRootBuses(machine: readonly string[]): number[] | undefined {
+  const roots = new Set([0]);
+  for (let i = 0; i < machine.length; i++) {
+    const name = optionName(machine[i] as string);
+    if (DEVICE_CHANGERS.has(name)) return undefined;
+    if (name !== "-device") continue;
+    const value = machine[i + 1] ?? "";
+    let driver: unknown;
+    let busNr: unknown;
+    if (value.trimStart().startsWith("{")) {
+      try {
+        const json = JSON.parse(value) as { driver?: unknown; bus_nr?: unknown };
+        [driver, busNr] = [json.driver, json.bus_nr];
+      } catch {
+        return undefined; // QEMU will refuse it
+      }
+    } else {
+      const parts = value.split(",");
+      driver = parts[0]?.startsWith("driver=") ? parts[0].slice(7) : parts[0];
+      if (parts.includes("driver=pxb-cxl")) driver = "pxb-cxl";
+      busNr = parts.findLast((p) => p.startsWith("bus_nr="))?.slice(7);
+    }
+    if (typeof driver !== "string" || !EXPANDERS.has(driver)) continue;
+    const n = typeof busNr === "number"
+      ? busNr
+      : typeof busNr === "string" && /^(0x[0-9a-f]+|[0-9]+)$/i.test(busNr)
+      ? Number(busNr)
+      : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 0xff) return undefined;
+    roots.add(n);
+  }
+  return [...roots].sort((a, b) => a - b);
+}

@@ -1,5 +1,11 @@
 import { deepStrictEqual as assertEquals } from "node:assert";
-import { buildQemuArgs, declaredType3Ids, qemuBinary, startsPaused } from "./args.ts";
+import {
+  buildQemuArgs,
+  declaredRootBuses,
+  declaredType3Ids,
+  qemuBinary,
+  startsPaused,
+} from "./args.ts";
 
 const SOCKETS = { qmp: "/d/qmp.sock", control: "/d/control.sock", qtest: "/d/qtest.sock" };
 const OWN = [
@@ -80,4 +86,28 @@ Deno.test("the binary comes from the option, then QEMU_BINARY, then PATH", () =>
     if (saved === undefined) Deno.env.delete("QEMU_BINARY");
     else Deno.env.set("QEMU_BINARY", saved);
   }
+});
+
+Deno.test("root buses are declared by expander bridges' bus_nr, unless the arguments leave doubt", () => {
+  assertEquals(
+    declaredRootBuses([
+      "-device",
+      "pxb-cxl,bus_nr=23,bus=pcie.0,id=cxl.1",
+      "-device",
+      '{"driver": "pxb-pcie", "bus_nr": 40, "bus": "pcie.0"}',
+      "-device",
+      "driver=pxb,bus_nr=0x20",
+      "-device",
+      "cxl-rp,port=0,bus=cxl.1,id=rp",
+    ]),
+    [0, 23, 32, 40],
+  );
+  assertEquals(declaredRootBuses(["-machine", "q35"]), [0]);
+  assertEquals(declaredRootBuses(["-device", "pxb-cxl,bus=pcie.0,id=cxl.1"]), undefined);
+  assertEquals(declaredRootBuses(["-device", "pxb,bus_nr=x"]), undefined);
+  assertEquals(declaredRootBuses(["-readconfig", "m.cfg"]), undefined);
+  assertEquals(
+    declaredRootBuses(["-device", "pxb,bus_nr=5,id=p", "-set", "device.p.bus_nr=6"]),
+    undefined,
+  );
 });

@@ -18,10 +18,17 @@
  *    BAR), so I/O windows keep their reset value.
  *
  * SeaBIOS leaves bus mastering off (command 0x0103 on the type-3 device
- * after it ran) and so does this. Writes are held and sent with the next
- * read (one round trip per bus scanned and per bus sized), and a bridge's
- * window registers are written only where they change from reset: QEMU
- * remaps the bridge on each (about 0.25 ms). The planning
+ * after it ran) and so does this. Round trips are what costs (a qtest line
+ * about 6 µs, a round trip about 0.1 ms, a QMP command 0.4-1 ms), so lines
+ * are held and sent with the next one that needs a reply: the MCH's id, the
+ * ECAM enable and bus 0's scan go in one; a bus's BAR sizing and its
+ * bridges' bus numbers ride with the scan of the bus below; a function's
+ * header is one `read` of 28 bytes and its BARs are sized by one
+ * write/read/write of all of them; the programming carries each type-3's
+ * config space back for discovery. Root buses come from the description's
+ * `bus_nr` when bus 0 shows as many expanders, else from `query-pci`. A
+ * bridge's window registers are written only where they change from
+ * reset: QEMU remaps the bridge on each (about 0.25 ms). The planning
  * ({@linkcode planResources}) is pure; {@linkcode bringUpPci} does the
  * config cycles.
  *
@@ -32,6 +39,7 @@ import type { QmpObject, QmpValue } from "../../model/qmp_value.ts";
 import { optionName } from "./args.ts";
 import { type PciTopology, pciTopology } from "./devices.ts";
 import {
+  CONFIG_SPACE_BYTES,
   configDword,
   type ConfigHeader,
   ecamAddress,
@@ -273,10 +281,23 @@ export function planResources(
   return plan;
 }
 
+/**
+ * Root buses for {@linkcode bringUpPci}: bus 0 and each expander bridge's
+ * `bus_nr`, or what gives them from the functions found on bus 0.
+ */
+export type RootBuses =
+  | readonly number[]
+  | Promise<readonly number[]>
+  | ((bus0: readonly EnumeratedFunction[]) => readonly number[] | Promise<readonly number[]>);
+
+/** Whether a function is an expander host bridge (`pxb`, `pxb-pcie`, `pxb-cxl`: 1b36:0009/000b, class 0600). */
+export function isExpanderBridge(f: PciFunction): boolean {
+  return f.vendor === 0x1b36 && (f.deviceId === 0x0009 || f.deviceId === 0x000b) &&
+    f.classCode === 0x060000;
+}
+
 /** What {@linkcode bringUpPci} did. */
 export interface BringUpResult {
-  /** Whether the machine has a q35 MCH (otherwise nothing was done). */
-  q35: boolean;
   /** Every function found, with bus numbers of bridges. */
   functions: EnumeratedFunction[];
   /** Where BARs and windows went. */
@@ -293,45 +314,45 @@ function cf8(a: PciAddress, offset: number): string {
 const MCH: PciAddress = { bus: 0, device: 0, function: 0 };
 const ECAM_PROBE = `readl ${addrText(ecamAddress(MCH, 0))}`;
 
-/**
- * The lines that enable q35's MMCONFIG (ECAM) window (none when it is on
- * already), or `undefined` without a q35 MCH: one round trip reads the
- * MCH's id and PCIEXBAR through 0xCF8/0xCFC.
- */
-async function ecamEnableLines(qt: QtestClient): Promise<string[] | undefined> {
-  const [, id, , low] = await qt.batch([
-    cf8(MCH, 0),
-    "inl 0xcfc",
-    cf8(MCH, Q35_PCIEXBAR),
-    "inl 0xcfc",
-  ]);
-  if (Number(replyValue(id ?? "OK 0")) >>> 0 !== Q35_MCH_ID) return undefined;
-  if ((Number(replyValue(low ?? "OK 0")) & 1) !== 0) return [];
-  return [
-    cf8(MCH, Q35_PCIEXBAR + 4),
-    `outl 0xcfc ${addrText(Number(Q35_ECAM_BASE >> 32n))}`,
-    cf8(MCH, Q35_PCIEXBAR),
-    // length 256 MiB (bits 2:1 = 0), enabled
-    `outl 0xcfc ${addrText((Q35_ECAM_BASE & 0xffffffffn) | 1n)}`,
-  ];
-}
+/** Reads 0:0.0's vendor/device dword through 0xCF8/0xCFC (the reply of the second line). */
+const MCH_ID_LINES = [cf8(MCH, 0), "inl 0xcfc"];
 
-/** The error of an ECAM window that does not show the MCH once enabled. */
-function checkEcamProbe(reply: string | undefined): void {
-  const probe = value(reply);
-  if (probe !== Q35_MCH_ID) {
+/** Enables the ECAM window at {@linkcode Q35_ECAM_BASE}: PCIEXBAR, 256 MiB (bits 2:1 = 0), enabled. */
+const ECAM_ENABLE_LINES = [
+  cf8(MCH, Q35_PCIEXBAR + 4),
+  `outl 0xcfc ${addrText(Number(Q35_ECAM_BASE >> 32n))}`,
+  cf8(MCH, Q35_PCIEXBAR),
+  `outl 0xcfc ${addrText((Q35_ECAM_BASE & 0xffffffffn) | 1n)}`,
+];
+
+/** Throws unless 0:0.0 is q35's MCH and the ECAM window shows it (replies to the id read and the probe). */
+function checkMch(id: string | undefined, probe: string | undefined): void {
+  const found = value(id);
+  if (found !== Q35_MCH_ID) {
     throw new Error(
-      `the ECAM window at 0x${Q35_ECAM_BASE.toString(16)} reads 0x${probe.toString(16)} ` +
+      `00:00.0 is 0x${found.toString(16)}; expected q35's MCH (0x${Q35_MCH_ID.toString(16)}): ` +
+        "only q35 machines are brought up without firmware",
+    );
+  }
+  const seen = value(probe);
+  if (seen !== Q35_MCH_ID) {
+    throw new Error(
+      `the ECAM window at 0x${Q35_ECAM_BASE.toString(16)} reads 0x${seen.toString(16)} ` +
         `for 00:00.0 after enabling PCIEXBAR; expected the MCH (0x${Q35_MCH_ID.toString(16)})`,
     );
   }
 }
 
-/** Enables q35's MMCONFIG (ECAM) window if it is not on (two round trips). Returns false without a q35 MCH. */
+/**
+ * Enables q35's MMCONFIG (ECAM) window if it is not on (two round trips).
+ * Returns false without a q35 MCH.
+ */
 export async function enableEcam(qt: QtestClient): Promise<boolean> {
-  const lines = await ecamEnableLines(qt);
-  if (lines === undefined) return false;
-  checkEcamProbe((await qt.batch([...lines, ECAM_PROBE])).at(-1));
+  const [, id, , low] = await qt.batch([...MCH_ID_LINES, cf8(MCH, Q35_PCIEXBAR), "inl 0xcfc"]);
+  if (value(id) !== Q35_MCH_ID) return false;
+  const enable = (value(low) & 1) === 0 ? ECAM_ENABLE_LINES : [];
+  const [probe] = (await qt.batch([...enable, ECAM_PROBE])).slice(-1);
+  checkMch(id, probe);
   return true;
 }
 
@@ -419,19 +440,20 @@ class ConfigCycles {
 
 /**
  * Functions on one bus, in device and function order: every slot's
- * function 0 (one round trip, carrying what is held; with `probe` first
- * checking that ECAM shows the MCH), then the rest of multi-function slots
- * (one more when there are any).
+ * function 0 (one round trip, carrying what is held and `prefix`, whose
+ * replies `check` sees first), then the rest of multi-function slots (one
+ * more when there are any).
  */
 async function scanBus(
   io: ConfigCycles,
   bus: number,
-  probe: boolean,
+  prefix: readonly string[] = [],
+  check?: (replies: string[]) => void,
 ): Promise<{ a: PciAddress; h: ConfigHeader }[]> {
   const head = (a: PciAddress) => readLine(a, 0, HEADER_BYTES);
   const slots = Array.from({ length: 32 }, (_, device) => ({ bus, device, function: 0 }));
-  const replies = await io.now([...(probe ? [ECAM_PROBE] : []), ...slots.map(head)]);
-  if (probe) checkEcamProbe(replies.shift());
+  const replies = await io.now([...prefix, ...slots.map(head)]);
+  check?.(replies.splice(0, prefix.length));
   const found = slots.map((a, i) => ({ a, h: headerOf(replies[i] ?? "OK 0x") }))
     .filter(({ h }) => h.present);
   const more = found.filter(({ h }) => h.multiFunction)
@@ -503,7 +525,8 @@ function sizeFunctions(
  * programming.
  *
  * @param qt the qtest connection to the stopped machine
- * @param rootBuses bus 0 and each expander bridge's `bus_nr`
+ * @param rootBuses bus 0 and each expander bridge's `bus_nr`, or what gives
+ *   them from the functions found on bus 0
  * @param window the address range to place memory in (default {@linkcode PCI_HOLE_32})
  * @param numbered called with the functions once every bus number is
  *   final, before the BARs are programmed (what `query-pci` says of the
@@ -511,26 +534,27 @@ function sizeFunctions(
  */
 export async function bringUpPci(
   qt: QtestClient,
-  rootBuses: readonly number[] | Promise<readonly number[]>,
+  rootBuses: RootBuses,
   window?: { readonly start: bigint; readonly end: bigint },
   numbered?: (functions: readonly EnumeratedFunction[]) => void,
 ): Promise<BringUpResult> {
   window ??= PCI_HOLE_32;
   const functions: EnumeratedFunction[] = [];
   const plan: ResourcePlan = { bars: new Map(), windows: new Map() };
-  const enable = await ecamEnableLines(qt);
-  if (enable === undefined) return { q35: false, functions, plan, roundTrips: 1 };
   const io = new ConfigCycles(qt);
-  io.hold(enable);
   let roots: number[] | undefined;
   let taken = new Set<number>();
   let next = 0;
   const sizing: Promise<unknown>[] = [];
-  let probed = false;
+  // The first scan carries the MCH's id, the ECAM enable (PCIEXBAR is off at
+  // reset; written as it is, whatever it held) and the probe that ECAM works.
+  let first: readonly string[] = [...MCH_ID_LINES, ...ECAM_ENABLE_LINES, ECAM_PROBE];
   const number = async (bus: number): Promise<void> => {
-    // The first scan carries the ECAM enable and its probe.
-    const found = await scanBus(io, bus, !probed);
-    probed = true;
+    const prefix = first;
+    first = [];
+    const found = await scanBus(io, bus, prefix, (r) => {
+      if (r.length > 0) checkMch(r[1], r.at(-1));
+    });
     const typed = found.filter(({ h }) => h.type <= 1);
     const here = typed.map(({ a, h }): EnumeratedFunction => ({
       ...a,
@@ -549,7 +573,7 @@ export async function bringUpPci(
       functions.push(f);
       if (!f.bridge) continue;
       // Bus 0 is scanned before query-pci answered: its bridges wait for the other roots.
-      roots ??= await rootList();
+      roots ??= await rootList(here);
       const secondary = ++next;
       if (secondary > 0xff || taken.has(secondary)) {
         throw new Error(
@@ -568,13 +592,14 @@ export async function bringUpPci(
       io.hold([writeLine(f, 0x18, BigInt((keep | next << 16 | secondary << 8 | bus) >>> 0))]);
     }
   };
-  const rootList = async () => {
-    const list = [...new Set([0, ...await rootBuses])].sort((a, b) => a - b);
+  const rootList = async (onBus0: readonly EnumeratedFunction[]) => {
+    const given = typeof rootBuses === "function" ? rootBuses(onBus0) : rootBuses;
+    const list = [...new Set([0, ...await given])].sort((a, b) => a - b);
     taken = new Set(list);
     return list;
   };
   await number(0);
-  roots ??= await rootList();
+  roots ??= await rootList(functions.filter((f) => f.bus === 0));
   for (const root of roots) {
     if (root === 0) continue;
     next = Math.max(next, root);
@@ -607,8 +632,13 @@ export async function bringUpPci(
       lines.push(writeLine(f, 0x04, BigInt(COMMAND_MEMORY | COMMAND_SERR)));
     }
   }
-  if (lines.length > 0) await io.now(lines);
-  return { q35: true, functions, plan: placed, roundTrips: 1 + io.roundTrips };
+  io.hold(lines);
+  // Discovery reads each type-3's whole config space next: it rides along.
+  const type3 = functions.filter(isCxlType3);
+  const configs = io.later(type3.map((f) => readLine(f, 0, CONFIG_SPACE_BYTES)));
+  await io.flush();
+  (await configs).forEach((reply, i) => type3[i]!.config = replyBytes(reply));
+  return { functions, plan: placed, roundTrips: io.roundTrips };
 }
 
 /** How the QEMU target brings PCI up: SeaBIOS, or the host side over qtest (the default). */
@@ -631,6 +661,12 @@ export interface BringupMonitor {
 /** Options of {@linkcode bringUpDirect}. */
 export interface BringupOptions {
   /**
+   * The root buses the description declares (`declaredRootBuses`): taken
+   * instead of asking `query-pci` when bus 0 shows as many expander host
+   * bridges ({@linkcode isExpanderBridge}) as they name besides bus 0.
+   */
+  rootBuses?: readonly number[];
+  /**
    * The `-device` ids of the type-3 devices the description declares: when
    * it declares one and one is found, that one has its id and `query-pci`
    * is not asked again.
@@ -640,43 +676,56 @@ export interface BringupOptions {
 
 /**
  * The whole firmware-free bring-up of a machine started with
- * {@linkcode directBringupArgs}: root buses from `query-pci` on the
- * control monitor, {@linkcode bringUpPci}, and once the buses are numbered
- * `cont` so the machine runs (the halt loop) as it would with firmware and
- * `query-pci` again for each function's id (see
+ * {@linkcode directBringupArgs}: root buses as the description declares
+ * them (checked against bus 0, see {@linkcode BringupOptions.rootBuses}) or
+ * from `query-pci` on the control monitor, {@linkcode bringUpPci}, and once
+ * the buses are numbered `cont` so the machine runs (the halt loop) as it
+ * would with firmware and `query-pci` again for each function's id (see
  * {@linkcode BringupOptions.type3Ids}), while the BARs are programmed.
- * Resolves once the machine runs and PCI is up, with the ids in the
- * functions. The runner's monitor has not negotiated yet, so it sees no
- * RESUME event.
+ * Resolves once the machine runs and PCI is up, with the ids and each
+ * type-3's config space in the functions. The runner's monitor has not
+ * negotiated yet, so it sees no RESUME event.
+ *
+ * Either connection may still be coming: qtest work starts as soon as
+ * qtest is there (QEMU answers it, like `qmp_capabilities`, once its main
+ * loop runs), QMP commands go once `control` resolves (negotiated).
  */
 export async function bringUpDirect(
-  qt: QtestClient,
-  control: BringupMonitor,
+  qt: QtestClient | Promise<QtestClient>,
+  control: BringupMonitor | Promise<BringupMonitor>,
   options?: BringupOptions,
 ): Promise<BringUpResult> {
-  // query-pci's answer is needed once bus 0 is scanned: it runs meanwhile.
-  const roots = control.execute("query-pci").then(
-    (pci) => pciTopology(pci).rootBuses,
-    () => [] as number[], // a machine without PCI
-  );
+  const monitor = Promise.resolve(control);
+  monitor.catch(() => {});
+  const asked = () =>
+    monitor.then((c) => c.execute("query-pci")).then(
+      (pci) => pciTopology(pci).rootBuses,
+      () => [] as number[], // a machine without PCI
+    );
+  const hint = options?.rootBuses;
+  // Else query-pci's answer is needed once bus 0 is scanned: it runs meanwhile.
+  const roots: RootBuses = hint === undefined
+    ? asked()
+    : (bus0) =>
+      bus0.filter(isExpanderBridge).length === hint.filter((b) => b !== 0).length ? hint : asked();
   const declared = options?.type3Ids ?? [];
   let resumed: Promise<unknown> | undefined;
   let ids: Promise<PciTopology["ids"]> | undefined;
   let functions: readonly EnumeratedFunction[] = [];
-  const result = await bringUpPci(qt, roots, undefined, (numbered) => {
+  const result = await bringUpPci(await qt, roots, undefined, (numbered) => {
     functions = numbered;
     // The halt loop never touches PCI: the machine may run from here on.
-    resumed = control.execute("cont");
+    resumed = monitor.then((c) => c.execute("cont"));
     resumed.catch(() => {});
     const type3 = numbered.filter(isCxlType3);
     if (type3.length === 1 && declared.length === 1) {
       ids = Promise.resolve(new Map([[formatPciAddress(type3[0]!), declared[0]!]]));
     } else {
-      ids = control.execute("query-pci").then((pci) => pciTopology(pci).ids);
+      ids = monitor.then((c) => c.execute("query-pci")).then((pci) => pciTopology(pci).ids);
       ids.catch(() => {});
     }
   });
-  await (resumed ?? control.execute("cont"));
+  await (resumed ?? (await monitor).execute("cont"));
   if (ids !== undefined) {
     const byAddress = await ids;
     for (const f of functions) f.id = byAddress.get(formatPciAddress(f)) ?? "";

@@ -150,7 +150,9 @@ export async function discoverType3(
       const functions = (known ?? await walkPci(qt, roots)).filter(isCxlType3);
       state = `${functions.length} of ${options.expected} type-3 devices found`;
       if (functions.length >= options.expected) {
-        const configs = await Promise.all(functions.map((f) => readConfigSpace(qt, f)));
+        const configs = await Promise.all(
+          functions.map((f) => f.config ?? readConfigSpace(qt, f)),
+        );
         const enabled = configs.map((c) => (configDword(c, 0x04) & 0x2) !== 0);
         // Ids are read after the walk: the firmware may have renumbered the
         // buses since `before` was taken, and then the addresses disagree.

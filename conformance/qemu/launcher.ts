@@ -28,6 +28,7 @@ import {
 } from "../target_types.ts";
 import {
   buildQemuArgs,
+  declaredRootBuses,
   declaredType3Ids,
   qemuBinary,
   type QemuSockets,
@@ -408,18 +409,28 @@ export async function launchQemu(
       QmpClient.connect(`unix:${sockets.control}`, connectOptions()),
     );
     opened.push(control);
-    await phase("answer qmp_capabilities", control.negotiate());
+    const negotiated = control.negotiate();
+    // Firmware-free bring-up starts on qtest while the control monitor negotiates
+    // (QEMU answers both once its main loop runs); its QMP commands wait for that.
+    const roots = declaredRootBuses(machine);
+    const bringingUp = direct
+      ? bringUpDirect(qtestConnecting, negotiated.then(() => control), {
+        type3Ids: declaredType3Ids(machine),
+        ...(roots === undefined ? {} : { rootBuses: roots }),
+      })
+      : undefined;
+    bringingUp?.catch(() => {});
+    await phase("answer qmp_capabilities", negotiated);
     const qmp = await phase("greet on its second QMP socket", qmpConnecting);
     const qtest = await phase("accept the qtest connection", qtestConnecting);
     let functions: readonly PciFunction[] | undefined;
-    if (direct) {
+    if (bringingUp !== undefined) {
       const ms = options.deviceTimeoutMs ?? 5000;
       const timer = timeoutAfter<never>(
         ms,
         `QEMU's PCI bring-up over qtest did not finish within ${ms} ms (phase: device bring-up)`,
       );
-      const work = bringUpDirect(qtest, control, { type3Ids: declaredType3Ids(machine) });
-      work.catch(() => {});
+      const work = bringingUp;
       try {
         functions = (await Promise.race([work, died, timer.promise])).functions;
       } finally {

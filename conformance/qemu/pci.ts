@@ -65,6 +65,12 @@ export interface PciFunction extends PciAddress {
    * numbered).
    */
   id?: string;
+  /**
+   * Its whole config space as whoever enumerated it read it last, when it
+   * did (a firmware-free bring-up reads each type-3's once its BARs are
+   * programmed: nothing changes it afterwards).
+   */
+  config?: Uint8Array;
 }
 
 /** The CXL memory device identity: 8086:0d93, class 050210. */
@@ -307,23 +313,31 @@ export interface DeviceCapability {
   length: number;
 }
 
+/** Capability array entries read with its header (QEMU's type-3 and switch CCI have 3 at most). */
+const CAPABILITIES_WITH_HEADER = 3;
+
 /**
- * Reads the device register block's capability array: its header, then
- * every entry in one round trip.
+ * Reads the device register block's capability array: its header and the
+ * first {@linkcode CAPABILITIES_WITH_HEADER} entries in one round trip
+ * (entries past the count read as unused registers), the rest, if any, in
+ * one more.
  */
 export async function deviceCapabilities(
   qt: QtestClient,
   base: bigint,
 ): Promise<DeviceCapability[]> {
-  const header = await qt.readq(base);
-  const count = Number((header >> 32n) & 0xffffn);
-  if (count === 0) return [];
-  const lines: string[] = [];
-  for (let i = 1; i <= count; i++) {
-    lines.push(`readq ${addrText(base + BigInt(16 * i))}`);
-    lines.push(`readl ${addrText(base + BigInt(16 * i + 8))}`);
+  const entry = (i: number) => [
+    `readq ${addrText(base + BigInt(16 * i))}`,
+    `readl ${addrText(base + BigInt(16 * i + 8))}`,
+  ];
+  const first = Array.from({ length: CAPABILITIES_WITH_HEADER }, (_, i) => entry(i + 1)).flat();
+  const [header, ...replies] = await qt.batch([`readq ${addrText(base)}`, ...first]);
+  const count = Number((replyValue(header ?? "OK 0") >> 32n) & 0xffffn);
+  if (count > CAPABILITIES_WITH_HEADER) {
+    const rest: string[] = [];
+    for (let i = CAPABILITIES_WITH_HEADER + 1; i <= count; i++) rest.push(...entry(i));
+    replies.push(...await qt.batch(rest));
   }
-  const replies = await qt.batch(lines);
   const out: DeviceCapability[] = [];
   for (let i = 0; i < count; i++) {
     const cap = replyValue(replies[2 * i] ?? "OK 0");

@@ -64,10 +64,12 @@ function optStr(args: QmpObject, key: string): string | undefined {
 function extents(args: QmpObject): QmpExtent[] {
   const list = args["extents"];
   if (!Array.isArray(list)) return [];
-  return list.map((e) => {
-    const o = e as QmpObject;
-    return { offset: toBigInt(o["offset"]), len: toBigInt(o["len"]) };
-  });
+  const out = new Array<QmpExtent>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i] as QmpObject;
+    out[i] = { offset: toBigInt(o["offset"]), len: toBigInt(o["len"]) };
+  }
+  return out;
 }
 
 type Handler = (args: QmpObject) => QmpResult;

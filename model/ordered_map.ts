@@ -254,6 +254,17 @@ export class OrderedMap<V, K extends Key = bigint> {
     return i === 0 ? undefined : this.#values[c]![i - 1];
   }
 
+  /** The value of the entry with the greatest key < `key` (strictly below it). */
+  belowValue(key: K): V | undefined {
+    if (this.#size === 0) return undefined;
+    const c = this.#chunkFor(key);
+    const i = lowerBound(this.#keys[c]!, key);
+    if (i > 0) return this.#values[c]![i - 1];
+    // `key` is at most the chunk's first key: the entry below is the previous chunk's last.
+    const prev = this.#values[c - 1];
+    return prev === undefined ? undefined : prev[prev.length - 1];
+  }
+
   /** The entry with the smallest key >= `key`. */
   ceiling(key: K): OrderedEntry<V, K> | undefined {
     if (this.#size === 0) return undefined;

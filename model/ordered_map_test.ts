@@ -39,6 +39,8 @@ Deno.test("OrderedMap agrees with a sorted array through chunk splits and merges
     assertEquals(m.floor(k)?.key, floorKey);
     assertEquals(m.floorValue(k), floorKey === undefined ? undefined : ref.get(floorKey));
     assertEquals(m.ceiling(k)?.key, keys[lo]);
+    const belowKey = keys[lo - 1];
+    assertEquals(m.belowValue(k), belowKey === undefined ? undefined : ref.get(belowKey));
     const hi = k + BigInt(CHUNK_MAX * 3);
     const inRange: number[] = [];
     m.valuesInRange(k, hi, inRange);

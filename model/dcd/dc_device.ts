@@ -73,6 +73,11 @@ interface UpdateEntry {
   len: bigint;
 }
 
+/** A QMP extent made absolute by the checks, with its end (`dpa + len`). */
+interface CheckedRange extends UpdateEntry {
+  end: bigint;
+}
+
 /**
  * A CXL type-3 device's Dynamic Capacity state and mailbox.
  *
@@ -184,14 +189,15 @@ export class DcDevice {
     region: number,
     extents: readonly QmpExtent[],
     kind: "add" | "release",
-  ): string | UpdateEntry[] {
+  ): string | CheckedRange[] {
     const g = this.config.geometry;
     if (region >= g.regionCount) return "region id is too large";
     const base = this.regionBase(region);
     // A single extent cannot overlap an earlier one: no set needed.
     const seen = extents.length > 1 ? new IntervalSet() : undefined;
-    const out: UpdateEntry[] = [];
-    for (const x of extents) {
+    const out = new Array<CheckedRange>(extents.length);
+    for (let i = 0; i < extents.length; i++) {
+      const x = extents[i]!;
       if (x.len === 0n) return "extent with 0 length is not allowed";
       if (!this.#blockAligned(x.offset, x.len)) {
         return "dpa or len is not aligned to region block size";
@@ -219,7 +225,7 @@ export class DcDevice {
           return "cannot add DPA again while still pending";
         }
       }
-      out.push({ dpa, len: x.len });
+      out[i] = { dpa, len: x.len, end };
     }
     return out;
   }
@@ -356,10 +362,10 @@ export class DcDevice {
     if (typeof tag === "string") return tag;
     const touched: DcExtent[] = [];
     for (const r of checked) {
-      for (const e of this.#store.acceptedOverlapping(r.dpa, r.dpa + r.len)) {
+      for (const e of this.#store.acceptedOverlapping(r.dpa, r.end)) {
         if (
           this.profile.tagged.noHolePunching && !isNilUuid(e.tag) &&
-          (e.dpa < r.dpa || e.dpa + e.len > r.dpa + r.len)
+          (e.dpa < r.dpa || e.dpa + e.len > r.end)
         ) {
           return `cannot release part of the tagged extent at DPA ${hex(e.dpa)} (length ${
             hex(e.len)
@@ -601,8 +607,9 @@ export class DcDevice {
     const bad = this.#malformed(entries);
     if (bad !== ReturnCode.SUCCESS) return reply(bad);
     const front = this.#store.frontGroup();
-    const sources: DcExtent[] = [];
-    for (const { dpa, len } of entries) {
+    const sources = new Array<DcExtent>(n);
+    for (let i = 0; i < n; i++) {
+      const { dpa, len } = entries[i]!;
       const src = front === undefined ? undefined : ExtentStore.containing(front, dpa, len);
       if (src === undefined) return reply(ReturnCode.INVALID_PA);
       if (this.#store.overlapsAccepted(dpa, dpa + len)) return reply(ReturnCode.INVALID_PA);
@@ -610,10 +617,11 @@ export class DcDevice {
       if (src.backend !== undefined && (src.dpa !== dpa || src.len !== len)) {
         return reply(ReturnCode.INVALID_PA);
       }
-      sources.push(src);
+      sources[i] = src;
     }
     const keepTags = this.profile.tagged.tagsInEvents;
-    entries.forEach(({ dpa, len }, i) => {
+    for (let i = 0; i < n; i++) {
+      const { dpa, len } = entries[i]!;
       const src = sources[i]!;
       const whole = src.dpa === dpa && src.len === len;
       const e: DcExtent = {
@@ -634,7 +642,7 @@ export class DcDevice {
         src.backend.binding = { device: this.config.id, dpa, len, state: "accepted" };
         src.backend.alias = { hpa: this.config.hpaBase + dpa, offset: 0n, size: len };
       }
-    });
+    }
     const g = this.#store.dropFrontGroup();
     if (g !== undefined) this.#unbindDropped(g);
     return reply(ReturnCode.SUCCESS);

@@ -52,7 +52,7 @@ function tagKey(tag: Uint8Array): string {
 
 function overlapsIn(map: OrderedMap<DcExtent>, start: bigint, end: bigint): boolean {
   if (end <= start) return false;
-  const f = map.floorValue(end - 1n);
+  const f = map.belowValue(end);
   return f !== undefined && f.dpa + f.len > start;
 }
 

@@ -206,15 +206,12 @@ class ModelMachine implements Machine {
   }
 
   #type3ByIdOrPath(device: string): Type3 {
-    const t = this.#topology.type3.find((x) => x.id === device || x.node.path === device);
-    if (t === undefined) {
-      throw new RangeError(
-        `no CXL type-3 device '${device}': expected one of ${
-          this.type3Ids().join(", ") || "(none)"
-        }`,
-      );
+    for (const x of this.#topology.type3) {
+      if (x.id === device || x.node.path === device) return x;
     }
-    return t;
+    throw new RangeError(
+      `no CXL type-3 device '${device}': expected one of ${this.type3Ids().join(", ") || "(none)"}`,
+    );
   }
 
   #emit(event: string, data?: QmpObject): void {

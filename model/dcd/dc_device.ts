@@ -76,6 +76,8 @@ interface UpdateEntry {
 /** A QMP extent made absolute by the checks, with its end (`dpa + len`). */
 interface CheckedRange extends UpdateEntry {
   end: bigint;
+  /** For a release: the accepted extents backing the range, in DPA order. */
+  accepted: DcExtent[] | undefined;
 }
 
 /**
@@ -210,13 +212,13 @@ export class DcDevice {
       }
       const dpa = base + x.offset;
       const end = base + xEnd;
+      let accepted: DcExtent[] | undefined;
       if (kind === "release") {
         if (this.#store.overlapsPending(dpa, end)) {
           return "cannot release extent with pending DPA range";
         }
-        if (!this.#store.coversAccepted(dpa, end)) {
-          return "cannot release extent with non-existing DPA range";
-        }
+        accepted = this.#store.acceptedCovering(dpa, end);
+        if (accepted === undefined) return "cannot release extent with non-existing DPA range";
       } else {
         if (this.#store.overlapsAccepted(dpa, end)) {
           return "cannot add DPA already accessible to the same LD";
@@ -225,7 +227,7 @@ export class DcDevice {
           return "cannot add DPA again while still pending";
         }
       }
-      out[i] = { dpa, len: x.len, end };
+      out[i] = { dpa, len: x.len, end, accepted };
     }
     return out;
   }
@@ -362,7 +364,7 @@ export class DcDevice {
     if (typeof tag === "string") return tag;
     const touched: DcExtent[] = [];
     for (const r of checked) {
-      for (const e of this.#store.acceptedOverlapping(r.dpa, r.end)) {
+      for (const e of r.accepted ?? []) {
         if (
           this.profile.tagged.noHolePunching && !isNilUuid(e.tag) &&
           (e.dpa < r.dpa || e.dpa + e.len > r.end)

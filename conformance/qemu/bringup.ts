@@ -283,12 +283,16 @@ export function planResources(
 
 /**
  * Root buses for {@linkcode bringUpPci}: bus 0 and each expander bridge's
- * `bus_nr`, or what gives them from the functions found on bus 0.
+ * `bus_nr` (as `query-pci` lists them), or the ones a description declares
+ * with what gives them when those prove wrong. Declared roots are scanned
+ * with bus 0 and taken when bus 0 shows as many expander host bridges
+ * ({@linkcode isExpanderBridge}) and each declared bus has a function (before
+ * any bridge is numbered only root buses answer).
  */
 export type RootBuses =
   | readonly number[]
   | Promise<readonly number[]>
-  | ((bus0: readonly EnumeratedFunction[]) => readonly number[] | Promise<readonly number[]>);
+  | { declared: readonly number[]; otherwise: () => Promise<readonly number[]> };
 
 /** Whether a function is an expander host bridge (`pxb`, `pxb-pcie`, `pxb-cxl`: 1b36:0009/000b, class 0600). */
 export function isExpanderBridge(f: PciFunction): boolean {
@@ -438,22 +442,24 @@ class ConfigCycles {
   }
 }
 
+const headLine = (a: PciAddress) => readLine(a, 0, HEADER_BYTES);
+const slotsOf = (bus: number): PciAddress[] =>
+  Array.from({ length: 32 }, (_, device) => ({ bus, device, function: 0 }));
+
 /**
  * Functions on one bus, in device and function order: every slot's
- * function 0 (one round trip, carrying what is held and `prefix`, whose
- * replies `check` sees first), then the rest of multi-function slots (one
- * more when there are any).
+ * function 0 (one round trip, carrying what is held, unless `fn0` already
+ * holds their replies), then the rest of multi-function slots (one more
+ * when there are any).
  */
 async function scanBus(
   io: ConfigCycles,
   bus: number,
-  prefix: readonly string[] = [],
-  check?: (replies: string[]) => void,
+  fn0?: readonly string[],
 ): Promise<{ a: PciAddress; h: ConfigHeader }[]> {
-  const head = (a: PciAddress) => readLine(a, 0, HEADER_BYTES);
-  const slots = Array.from({ length: 32 }, (_, device) => ({ bus, device, function: 0 }));
-  const replies = await io.now([...prefix, ...slots.map(head)]);
-  check?.(replies.splice(0, prefix.length));
+  const head = headLine;
+  const slots = slotsOf(bus);
+  const replies = fn0 ?? await io.now(slots.map(head));
   const found = slots.map((a, i) => ({ a, h: headerOf(replies[i] ?? "OK 0x") }))
     .filter(({ h }) => h.present);
   const more = found.filter(({ h }) => h.multiFunction)
@@ -515,18 +521,19 @@ function sizeFunctions(
  * Brings the PCI hierarchy of a stopped q35 machine up the way SeaBIOS
  * does (see the module documentation): ECAM on, bus numbers depth-first
  * from each root bus, memory BARs and bridge windows in the 32-bit hole,
- * memory decoding on. `rootBuses` are bus 0 and each expander bridge's
- * `bus_nr` (as `query-pci` lists them); bus 0 is scanned while they are
- * still coming. Without a q35 MCH nothing is done.
+ * memory decoding on, then each type-3's config space read back into its
+ * function ({@linkcode PciFunction.config}). Bus 0 is scanned while the
+ * root buses are still coming. Throws when 0:0.0 is not q35's MCH (its
+ * PCIEXBAR offsets were written by then: only q35 machines are brought up
+ * this way, see {@linkcode firmwareNeed}).
  *
- * Round trips: one for the MCH, one per bus scanned (with the held
- * writes, and the sizing of the bus above), one more per bus with
- * multi-function slots, one for the last sizing and one for the
- * programming.
+ * Round trips: one for the MCH, the ECAM enable and the scans of bus 0 and
+ * the declared roots; one per other bus scanned (with the held writes and
+ * the sizing of the bus above), one more per bus with multi-function
+ * slots; one for the last sizing and one for the programming.
  *
  * @param qt the qtest connection to the stopped machine
- * @param rootBuses bus 0 and each expander bridge's `bus_nr`, or what gives
- *   them from the functions found on bus 0
+ * @param rootBuses bus 0 and each expander bridge's `bus_nr` (see {@linkcode RootBuses})
  * @param window the address range to place memory in (default {@linkcode PCI_HOLE_32})
  * @param numbered called with the functions once every bus number is
  *   final, before the BARs are programmed (what `query-pci` says of the
@@ -540,21 +547,28 @@ export async function bringUpPci(
 ): Promise<BringUpResult> {
   window ??= PCI_HOLE_32;
   const functions: EnumeratedFunction[] = [];
-  const plan: ResourcePlan = { bars: new Map(), windows: new Map() };
   const io = new ConfigCycles(qt);
   let roots: number[] | undefined;
   let taken = new Set<number>();
   let next = 0;
   const sizing: Promise<unknown>[] = [];
-  // The first scan carries the MCH's id, the ECAM enable (PCIEXBAR is off at
-  // reset; written as it is, whatever it held) and the probe that ECAM works.
-  let first: readonly string[] = [...MCH_ID_LINES, ...ECAM_ENABLE_LINES, ECAM_PROBE];
+  // The first round trip carries the MCH's id, the ECAM enable (PCIEXBAR is
+  // off at reset; written as it is, whatever it held), the probe that ECAM
+  // works, bus 0's scan and that of every declared root bus.
+  const mch = io.later([...MCH_ID_LINES, ...ECAM_ENABLE_LINES, ECAM_PROBE]);
+  const scan0 = io.later(slotsOf(0).map(headLine));
+  const declared = "declared" in rootBuses
+    ? [...new Set(rootBuses.declared)].filter((b) => b !== 0).sort((a, b) => a - b)
+    : [];
+  const prefetched = new Map(declared.map((b) => [b, io.later(slotsOf(b).map(headLine))]));
+  await io.flush();
+  const checked = await mch;
+  checkMch(checked[1], checked.at(-1));
+  const scans = new Map<number, readonly string[]>([[0, await scan0]]);
   const number = async (bus: number): Promise<void> => {
-    const prefix = first;
-    first = [];
-    const found = await scanBus(io, bus, prefix, (r) => {
-      if (r.length > 0) checkMch(r[1], r.at(-1));
-    });
+    const fn0 = scans.get(bus);
+    scans.delete(bus);
+    const found = await scanBus(io, bus, fn0);
     const typed = found.filter(({ h }) => h.type <= 1);
     const here = typed.map(({ a, h }): EnumeratedFunction => ({
       ...a,
@@ -593,8 +607,16 @@ export async function bringUpPci(
     }
   };
   const rootList = async (onBus0: readonly EnumeratedFunction[]) => {
-    const given = typeof rootBuses === "function" ? rootBuses(onBus0) : rootBuses;
-    const list = [...new Set([0, ...await given])].sort((a, b) => a - b);
+    let given: readonly number[];
+    if ("declared" in rootBuses) {
+      const replies = await Promise.all(declared.map((b) => prefetched.get(b)!));
+      const answered = replies.every((r) => r.some((line) => headerOf(line).present));
+      if (answered && onBus0.filter(isExpanderBridge).length === declared.length) {
+        given = declared;
+        declared.forEach((b, i) => scans.set(b, replies[i]!));
+      } else given = await rootBuses.otherwise();
+    } else given = await rootBuses;
+    const list = [...new Set([0, ...given])].sort((a, b) => a - b);
     taken = new Set(list);
     return list;
   };
@@ -662,8 +684,8 @@ export interface BringupMonitor {
 export interface BringupOptions {
   /**
    * The root buses the description declares (`declaredRootBuses`): taken
-   * instead of asking `query-pci` when bus 0 shows as many expander host
-   * bridges ({@linkcode isExpanderBridge}) as they name besides bus 0.
+   * instead of asking `query-pci` when the bus shows they are right (see
+   * {@linkcode RootBuses}).
    */
   rootBuses?: readonly number[];
   /**
@@ -677,7 +699,7 @@ export interface BringupOptions {
 /**
  * The whole firmware-free bring-up of a machine started with
  * {@linkcode directBringupArgs}: root buses as the description declares
- * them (checked against bus 0, see {@linkcode BringupOptions.rootBuses}) or
+ * them (checked on the bus, see {@linkcode BringupOptions.rootBuses}) or
  * from `query-pci` on the control monitor, {@linkcode bringUpPci}, and once
  * the buses are numbered `cont` so the machine runs (the halt loop) as it
  * would with firmware and `query-pci` again for each function's id (see
@@ -704,10 +726,7 @@ export async function bringUpDirect(
     );
   const hint = options?.rootBuses;
   // Else query-pci's answer is needed once bus 0 is scanned: it runs meanwhile.
-  const roots: RootBuses = hint === undefined
-    ? asked()
-    : (bus0) =>
-      bus0.filter(isExpanderBridge).length === hint.filter((b) => b !== 0).length ? hint : asked();
+  const roots: RootBuses = hint === undefined ? asked() : { declared: hint, otherwise: asked };
   const declared = options?.type3Ids ?? [];
   let resumed: Promise<unknown> | undefined;
   let ids: Promise<PciTopology["ids"]> | undefined;

@@ -13,6 +13,7 @@
  * - lookup, floor/ceiling: O(log n);
  * - insert, delete: O(log n + chunk size), plus O(c) (a move in the array
  *   of chunks) once per split or merge, i.e. O(c / chunk size) amortised;
+ *   dropping the front chunk (a map emptied in key order) moves no chunk;
  * - access by index: O(c) (chunk sizes are summed);
  * - in-order walks: O(1) per step after the start.
  *
@@ -83,12 +84,18 @@ function removeAt<T>(a: T[], i: number): void {
  * ```
  */
 export class OrderedMap<V, K extends Key = bigint> {
-  /** Sorted, non-empty chunks of keys; all keys of a chunk precede the next chunk's. */
+  /**
+   * Sorted, non-empty chunks of keys from index `#head` on (the slots before
+   * it are dropped chunks, reclaimed by compaction); all keys of a chunk
+   * precede the next chunk's.
+   */
   #keys: K[][] = [];
   /** The values, chunk for chunk and position for position with `#keys`. */
   #values: V[][] = [];
   /** The first key of each chunk. */
   #firsts: K[] = [];
+  /** Index of the first live chunk: dropping the front chunk moves it, not the others. */
+  #head = 0;
   #size = 0;
 
   /** Number of entries. */
@@ -97,17 +104,18 @@ export class OrderedMap<V, K extends Key = bigint> {
   }
 
   /**
-   * Index of the last chunk whose first key is <= `key` (0 when none is, or
-   * no chunk). The first and the last chunk are tried before the search:
-   * keys that grow (handles, addresses given in order) and maps emptied from
-   * the front land there.
+   * Index of the last chunk whose first key is <= `key` (the first chunk
+   * when none is; only called on a non-empty map). The first and the last
+   * chunk are tried before the search: keys that grow (handles, addresses
+   * given in order) and maps emptied from the front land there.
    */
   #chunkFor(key: K): number {
     const f = this.#firsts;
+    const head = this.#head;
     const last = f.length - 1;
-    if (last <= 0 || key < f[1]!) return 0;
+    if (last === head || key < f[head + 1]!) return head;
     if (f[last]! <= key) return last;
-    let lo = 1;
+    let lo = head + 1;
     let hi = last - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
@@ -136,6 +144,7 @@ export class OrderedMap<V, K extends Key = bigint> {
   /** Inserts or replaces the value for a key. */
   set(key: K, value: V): void {
     if (this.#size === 0) {
+      this.clear();
       this.#keys.push([key]);
       this.#values.push([value]);
       this.#firsts.push(key);
@@ -188,11 +197,10 @@ export class OrderedMap<V, K extends Key = bigint> {
 
   /**
    * Merges small chunk `c` into its smaller neighbour when the two fit in
-   * one chunk, and drops chunk `c`: the front chunk of a map emptied from the
-   * front goes by `shift`, which costs nothing per chunk behind it.
+   * one chunk, and drops chunk `c`.
    */
   #mergeSmall(c: number): void {
-    const before = this.#keys[c - 1]?.length ?? Infinity;
+    const before = c > this.#head ? this.#keys[c - 1]!.length : Infinity;
     const after = this.#keys[c + 1]?.length ?? Infinity;
     if (Math.min(before, after) + this.#keys[c]!.length > CHUNK_MAX) return;
     if (before <= after) {
@@ -206,16 +214,27 @@ export class OrderedMap<V, K extends Key = bigint> {
     this.#removeChunk(c);
   }
 
-  /** Drops chunk `c` from the chunk lists. */
+  /**
+   * Drops chunk `c` from the chunk lists. The front chunk (a map emptied
+   * from the front) only moves `#head`; the dropped slots are reclaimed
+   * once they are half the lists, so either way no chunk behind it moves
+   * per removal.
+   */
   #removeChunk(c: number): void {
-    if (c === 0) {
-      this.#keys.shift();
-      this.#values.shift();
-      this.#firsts.shift();
-    } else {
+    if (c !== this.#head) {
       this.#keys.splice(c, 1);
       this.#values.splice(c, 1);
       this.#firsts.splice(c, 1);
+      return;
+    }
+    this.#keys[c] = [];
+    this.#values[c] = [];
+    this.#head++;
+    if (this.#head >= 64 && this.#head * 2 >= this.#keys.length) {
+      this.#keys = this.#keys.slice(this.#head);
+      this.#values = this.#values.slice(this.#head);
+      this.#firsts = this.#firsts.slice(this.#head);
+      this.#head = 0;
     }
   }
 
@@ -224,6 +243,7 @@ export class OrderedMap<V, K extends Key = bigint> {
     this.#keys = [];
     this.#values = [];
     this.#firsts = [];
+    this.#head = 0;
     this.#size = 0;
   }
 
@@ -261,8 +281,9 @@ export class OrderedMap<V, K extends Key = bigint> {
     const i = lowerBound(this.#keys[c]!, key);
     if (i > 0) return this.#values[c]![i - 1];
     // `key` is at most the chunk's first key: the entry below is the previous chunk's last.
-    const prev = this.#values[c - 1];
-    return prev === undefined ? undefined : prev[prev.length - 1];
+    if (c === this.#head) return undefined;
+    const prev = this.#values[c - 1]!;
+    return prev[prev.length - 1];
   }
 
   /** The entry with the smallest key >= `key`. */
@@ -276,14 +297,14 @@ export class OrderedMap<V, K extends Key = bigint> {
 
   /** The smallest entry, if any. */
   first(): OrderedEntry<V, K> | undefined {
-    return this.#size === 0 ? undefined : this.#entry(0, 0);
+    return this.#size === 0 ? undefined : this.#entry(this.#head, 0);
   }
 
   /** The entry at a 0-based position in key order. */
   at(index: number): OrderedEntry<V, K> | undefined {
     if (!(Number.isInteger(index) && index >= 0 && index < this.#size)) return undefined;
     let i = index;
-    for (let c = 0; c < this.#keys.length; c++) {
+    for (let c = this.#head; c < this.#keys.length; c++) {
       const n = this.#keys[c]!.length;
       if (i < n) return this.#entry(c, i);
       i -= n;
@@ -339,7 +360,7 @@ export class OrderedMap<V, K extends Key = bigint> {
 
   /** Entries with key >= `key`, in key order. */
   entriesFrom(key: K): Generator<OrderedEntry<V, K>> {
-    if (this.#size === 0) return this.#walk(0, 0);
+    if (this.#size === 0) return this.#walk(this.#keys.length, 0);
     const c = this.#chunkFor(key);
     return this.#walk(c, lowerBound(this.#keys[c]!, key));
   }
@@ -348,14 +369,14 @@ export class OrderedMap<V, K extends Key = bigint> {
   entriesFromIndex(index: number): Generator<OrderedEntry<V, K>> {
     if (Number.isNaN(index)) return this.#walk(this.#keys.length, 0);
     let i = Math.max(0, Math.ceil(index));
-    let c = 0;
+    let c = this.#head;
     while (c < this.#keys.length && i >= this.#keys[c]!.length) i -= this.#keys[c++]!.length;
     return this.#walk(c, i);
   }
 
   /** All entries in key order. */
   entries(): Generator<OrderedEntry<V, K>> {
-    return this.#walk(0, 0);
+    return this.#walk(this.#head, 0);
   }
 
   /** All keys in key order. */

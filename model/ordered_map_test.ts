@@ -58,9 +58,16 @@ Deno.test("OrderedMap agrees with a sorted array through chunk splits and merges
 
 Deno.test("OrderedMap empties completely and refills after deleting from the front", () => {
   const m = new OrderedMap<number>();
-  for (let i = 0; i < CHUNK_MAX * 5; i++) m.set(BigInt(i), i);
-  for (let i = 0; i < CHUNK_MAX * 5; i++) {
+  // Enough chunks that the dropped front ones are compacted away several times.
+  const n = CHUNK_MAX * 300;
+  for (let i = 0; i < n; i++) m.set(BigInt(i), i);
+  for (let i = 0; i < n; i++) {
     assertEquals(m.first()?.key, BigInt(i));
+    if (i % 997 === 0) {
+      assertEquals(m.at(n - i - 1)?.key, BigInt(n - 1));
+      assertEquals(m.belowValue(BigInt(i)), undefined);
+      assertEquals(m.floor(BigInt(i) + 1n)?.key, BigInt(i) + (i + 1 < n ? 1n : 0n));
+    }
     assertEquals(m.delete(BigInt(i)), true);
   }
   assertEquals([m.size, m.first(), m.floor(3n), m.ceiling(0n), [...m]], [

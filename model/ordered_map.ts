@@ -41,10 +41,16 @@ export const CHUNK_MAX = 64;
 /** A chunk below this many keys merges with a neighbour when both fit in one. */
 const CHUNK_MIN = CHUNK_MAX / 4;
 
-/** Index of the first key in `keys` that is >= `key` (`keys.length` if none). */
+/**
+ * Index of the first key in `keys` that is >= `key` (`keys.length` if none).
+ * The ends are tried first: appends and removals at the front need one comparison.
+ */
 function lowerBound<K extends Key>(keys: readonly K[], key: K): number {
-  let lo = 0;
-  let hi = keys.length;
+  const n = keys.length;
+  if (n === 0 || !(keys[0]! < key)) return 0;
+  if (keys[n - 1]! < key) return n;
+  let lo = 1;
+  let hi = n - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (keys[mid]! < key) lo = mid + 1;

@@ -105,7 +105,7 @@ export function formatUuid(bytes: Uint8Array): string {
  * ```
  */
 export function isNilUuid(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b !== 0) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
   return true;
 }
 

@@ -625,20 +625,7 @@ export class DcDevice {
     for (let i = 0; i < n; i++) {
       const { dpa, len } = entries[i]!;
       const src = sources[i]!;
-      const whole = src.dpa === dpa && src.len === len;
-      const e: DcExtent = {
-        // The offered extent's own values when equal: the payload's copies then die young.
-        dpa: whole ? src.dpa : dpa,
-        len: whole ? src.len : len,
-        region: src.region,
-        tag: keepTags ? src.tag : NIL_UUID,
-        sharedSeq: 0,
-        state: "accepted",
-        backend: src.backend,
-        releaseRequested: false,
-        orderHandle: -1n,
-      };
-      this.#store.addAccepted(e);
+      this.#store.addAccepted(this.#acceptedFrom(src, dpa, len, keepTags));
       if (src.backend !== undefined) {
         src.state = "accepted";
         src.backend.binding = { device: this.config.id, dpa, len, state: "accepted" };
@@ -648,6 +635,35 @@ export class DcDevice {
     const g = this.#store.dropFrontGroup();
     if (g !== undefined) this.#unbindDropped(g);
     return reply(ReturnCode.SUCCESS);
+  }
+
+  /**
+   * The accepted extent for `[dpa, dpa+len)` of the offered extent `src`
+   * (its region and backend; its tag when `keepTags`, else nil; shared
+   * sequence 0). An untagged offer without a backend accepted whole is
+   * that record itself (its group is dropped right after), so accepting
+   * builds no second one.
+   */
+  #acceptedFrom(src: DcExtent, dpa: bigint, len: bigint, keepTags: boolean): DcExtent {
+    const whole = src.dpa === dpa && src.len === len;
+    if (
+      whole && src.backend === undefined && src.sharedSeq === 0 && !src.releaseRequested &&
+      isNilUuid(src.tag)
+    ) {
+      return src;
+    }
+    return {
+      // The offered extent's own values when equal: the payload's copies then die young.
+      dpa: whole ? src.dpa : dpa,
+      len: whole ? src.len : len,
+      region: src.region,
+      tag: keepTags ? src.tag : NIL_UUID,
+      sharedSeq: 0,
+      state: "accepted",
+      backend: src.backend,
+      releaseRequested: false,
+      orderHandle: -1n,
+    };
   }
 
   /**

@@ -233,7 +233,8 @@ class ModelMachine implements Machine {
       this.#type3ByPath.clear();
       this.#type3ByPathAt = qomTreeChanges();
     }
-    if (this.#type3ByPath.has(path)) return this.#type3ByPath.get(path);
+    const known = this.#type3ByPath.get(path);
+    if (known !== undefined || this.#type3ByPath.has(path)) return known;
     if (this.#type3ByPath.size >= TYPE3_PATHS_CACHED) this.#type3ByPath.clear();
     const node = resolvePath(this.#topology.root, path, (n) => n.type === "cxl-type3");
     const t = node === undefined ? undefined : this.#topology.type3.find((t) => t.node === node);

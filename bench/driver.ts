@@ -86,8 +86,9 @@ function judge(r: Omit<BenchResult, "goals" | "totalMs">): GoalResult[] {
       ? "quick mode stops at 512 extents"
       : big.totalMs <= 1000
       ? ""
-      : "every operation is O(log n); about a quarter of the time is garbage collection of " +
-        "per-command objects (QMP arguments and results, extent records, event records)",
+      : "every operation is O(log n) on sorted chunks of at most 64 extents; the rest is QMP " +
+        "argument validation (about a fifth of the time) and garbage collection of the state " +
+        "that must survive (about 130 bytes per pending extent)",
   });
   const g = r.modelScale.overallGrowthPerTenfold;
   goals.push({

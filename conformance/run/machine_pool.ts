@@ -10,6 +10,16 @@
  * closes it. Real QEMU costs about 50 ms of CPU per start, so this is what
  * makes the catalogue fast on a QEMU target.
  *
+ * What a renewed QEMU carries over beyond the device state the marks test
+ * checks is what QEMU keeps across QMP clients: events emitted while no
+ * client is connected are dropped, a new client's monitor starts with a
+ * fresh parser and capabilities, but an event emitted after a fixture's last
+ * step could reach the next fixture, and event rate limiting is per
+ * machine. No sharing fixture causes either (none raises delayed or
+ * rate-limited events); `qemu/machine_reuse_test.ts` records every sharing
+ * fixture on its own machine and on a reused one, in both orders, on every
+ * QEMU build, and fails on any difference.
+ *
  * @module
  */
 
@@ -31,9 +41,14 @@ import type { FixtureMachines } from "./types.ts";
  */
 export function ownMachineReason(t: Transcript): string | undefined {
   if (t.header.endpoint !== undefined) return `it is marked '# endpoint: ${t.header.endpoint}'`;
-  if (t.steps.some((s) => s.kind === "startup-error")) return "it expects a start-up error";
+  if (expectsStartupError(t)) return "it expects a start-up error";
   if (t.steps.some((s) => s.kind === "host")) return "it plays the host (mailbox steps)";
   return undefined;
+}
+
+/** Whether the fixture expects its machine not to start (`!startup-error`). */
+export function expectsStartupError(t: Transcript): boolean {
+  return t.steps.some((s) => s.kind === "startup-error");
 }
 
 /** A machine handed to a fixture. */
@@ -55,12 +70,13 @@ interface Idle {
  * fixture that may share it.
  *
  * @example
- * ```ts ignore
- * import { MachinePool } from "@cxl-dcd/conformance/conformance";
- * const pool = new MachinePool(target);
- * const m = await pool.acquire(args, true);
- * await pool.release(m.instance, "a.qmp", true);
+ * ```ts
+ * import { MachinePool, modelTarget } from "@cxl-dcd/conformance/conformance";
+ * const pool = new MachinePool(modelTarget({ profile: "qemu-10.0" }));
+ * const m = await pool.acquire(["-machine", "q35"], true);
+ * await pool.release(m.instance, "a.qmp", true); // the model's machines do not renew: closed
  * await pool.drain();
+ * if (pool.starts !== 1 || pool.reuses !== 0) throw new Error("one machine, not reused");
  * ```
  */
 export class MachinePool implements FixtureMachines {
@@ -114,7 +130,10 @@ export class MachinePool implements FixtureMachines {
     const idle = this.#idle;
     if (shared && idle !== undefined) {
       this.#idle = undefined;
-      if (idle.key === key && idle.instance.renew !== undefined && await idle.instance.renew()) {
+      if (
+        idle.key === key && idle.instance.renew !== undefined &&
+        await abortable(idle.instance.renew(), signal, () => closeQuietly(idle.instance))
+      ) {
         this.#reuses++;
         this.#ran.set(idle.instance, { key, ran: idle.ran });
         this.#prepareNext();
@@ -125,7 +144,7 @@ export class MachinePool implements FixtureMachines {
     const spare = this.#spares?.take(machine);
     const instance = spare === undefined
       ? await this.#target.start(machine, signal, options)
-      : await abortable(spare, signal);
+      : await abortable(spare, signal, (late) => closeQuietly(late));
     this.#starts++;
     this.#ran.set(instance, { key, ran: [] });
     this.#prepareNext();
@@ -172,22 +191,30 @@ export class MachinePool implements FixtureMachines {
   }
 }
 
-/** A spare's start, given up when the fixture is aborted first (the spare is then closed). */
-async function abortable(
-  started: Promise<TargetInstance>,
+/**
+ * Waits for `work` unless the fixture is aborted first: then the abort's
+ * reason is thrown at once, and `late` gets what `work` resolves to once it
+ * does (to close the machine nobody will use).
+ */
+async function abortable<T>(
+  work: Promise<T>,
   signal: AbortSignal | undefined,
-): Promise<TargetInstance> {
-  if (signal === undefined) return await started;
-  signal.throwIfAborted();
+  late: (value: T) => Promise<void>,
+): Promise<T> {
+  if (signal === undefined) return await work;
+  if (signal.aborted) {
+    work.then(late, () => {});
+    throw signal.reason;
+  }
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([started, aborted]);
+    return await Promise.race([work, aborted]);
   } catch (e) {
-    if (signal.aborted) started.then((i) => closeQuietly(i), () => {});
+    if (signal.aborted) work.then(late, () => {});
     throw e;
   } finally {
     signal.removeEventListener("abort", onAbort);

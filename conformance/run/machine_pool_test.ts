@@ -114,13 +114,35 @@ Deno.test("a spare is handed out only for its own arguments, and one not taken i
   assert.ok(got !== undefined);
   assert.equal(spares.take(["-M", "q35"]), undefined, "taken once");
   spares.prepare(["-M", "q35"]);
-  spares.prepare(["-M", "none"]); // replaces the q35 spare
-  await new Promise((r) => setTimeout(r, 0));
-  assert.equal(target.stats.closed, 1);
-  await spares.drain();
+  spares.prepare(["-M", "none"]); // replaces the q35 spare, which is closed
+  await spares.drain(); // closes the none spare and waits for the q35 one's close
   assert.equal(target.stats.closed, 2);
   assert.deepEqual({ taken: spares.taken, wasted: spares.wasted }, { taken: 1, wasted: 2 });
   await got.close();
+
+  const failing = fakeTarget({ costly: true, startupError: "qemu: bad" });
+  const never = new SpareMachines(failing);
+  never.prepare(["-M", "q35"]);
+  await never.drain();
+  assert.equal(never.wasted, 0, "a spare that never started is not counted as a machine");
+});
+
+Deno.test("a fixture timing out while its kept machine renews or its spare starts leaves no machine behind", async () => {
+  for (const slow of [{ renewDelayMs: 300 }, { startDelayMs: 150 }]) {
+    const target = fakeTarget({ costly: true, respond, ...slow });
+    const fixtures = "renewDelayMs" in slow
+      ? [fx("a.qmp", QMP_ONLY), fx("b.qmp", QMP_ONLY)] // b waits on a's machine renewing
+      : [fx("a-changes.qmp", CHANGES), fx("b-changes.qmp", CHANGES)]; // b takes a's spare
+    const suite = await runSuite(fixtures, [{ target, jobs: 1 }], { fixtureTimeoutMs: 100 });
+    assert.equal(suite.results[1]!.outcome, "failed", JSON.stringify(slow));
+    assert.match(suite.results[1]!.failure?.message ?? "", /did not finish within 100 ms/);
+    await new Promise((r) => setTimeout(r, 400)); // the late renewal or start settles
+    assert.equal(
+      target.stats.closed,
+      target.stats.started,
+      `${JSON.stringify(slow)}: ${target.stats.started} started, ${target.stats.closed} closed`,
+    );
+  }
 });
 
 Deno.test("a suite on a target with costly starts shares machines and counts them; --isolate starts one per fixture", async () => {

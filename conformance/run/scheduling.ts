@@ -13,7 +13,7 @@ import { DEFAULT_MACHINES_DIR, MachinePresets } from "../machines.ts";
 import type { Target, TargetCapabilities } from "../target_types.ts";
 import { applyExpectation } from "./expectation_apply.ts";
 import { runFixture, skipReason } from "./fixture_run.ts";
-import { MachinePool, ownMachineReason } from "./machine_pool.ts";
+import { expectsStartupError, MachinePool, ownMachineReason } from "./machine_pool.ts";
 import { SpareMachines } from "./spare_machines.ts";
 import { summarise } from "./summary.ts";
 import type {
@@ -68,14 +68,17 @@ interface MachinePlan {
 }
 
 /**
- * Groups the fixtures by machine description, so a worker's kept machine
- * serves the next fixture that may share it, and notes which fixtures start
- * a machine of their own, so the next one can be started ahead.
+ * Groups the fixtures by machine description when `group` (so a worker's
+ * kept machine serves the next fixture that may share it; a fail-fast run
+ * keeps the fixtures' order, so what it did not run is what came after the
+ * failure), and notes which fixtures start a machine of their own, so the
+ * next one can be started ahead.
  */
 async function machinePlan(
   fixtures: readonly FixtureFile[],
   presets: MachinePresets,
   caps: TargetCapabilities,
+  group: boolean,
 ): Promise<MachinePlan> {
   const keys: string[] = [];
   const fresh: (readonly string[] | undefined)[] = new Array(fixtures.length);
@@ -92,7 +95,7 @@ async function machinePlan(
     keys[k] = JSON.stringify(args);
     if (
       skipReason(t, caps) === undefined && ownMachineReason(t) !== undefined &&
-      !t.steps.some((s) => s.kind === "startup-error")
+      !expectsStartupError(t)
     ) {
       fresh[k] = args;
     }
@@ -101,9 +104,8 @@ async function machinePlan(
   keys.forEach((key, k) => {
     if (!first.has(key)) first.set(key, k);
   });
-  const order = fixtures.map((_, k) => k).sort((a, b) =>
-    first.get(keys[a]!)! - first.get(keys[b]!)! || a - b
-  );
+  const order = fixtures.map((_, k) => k);
+  if (group) order.sort((a, b) => first.get(keys[a]!)! - first.get(keys[b]!)! || a - b);
   return { order, fresh };
 }
 
@@ -144,7 +146,7 @@ export async function runSuite(
     const slots: (FixtureResult | undefined)[] = new Array(fixtures.length);
     const pooled = caps.costlyStarts === true && options.isolate !== true;
     const plan = pooled
-      ? await machinePlan(fixtures, presets, caps)
+      ? await machinePlan(fixtures, presets, caps, options.failFast !== true)
       : { order: fixtures.map((_, k) => k), fresh: [] };
     let next = 0;
     let gone: string | undefined;
@@ -196,8 +198,11 @@ export async function runSuite(
       }
     };
     const jobs = Math.max(1, Math.min(st.jobs ?? 1, fixtures.length));
-    await Promise.all(Array.from({ length: jobs }, worker));
-    await spares?.drain();
+    try {
+      await Promise.all(Array.from({ length: jobs }, worker));
+    } finally {
+      await spares?.drain();
+    }
     const results = slots.filter((r): r is FixtureResult => r !== undefined);
     all.push(...results);
     const summary = summarise(label, results, now() - t0, caps);

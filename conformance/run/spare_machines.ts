@@ -19,18 +19,22 @@ interface Spare {
  * The spare machine of one target run, shared by its workers.
  *
  * @example
- * ```ts ignore
- * import { SpareMachines } from "@cxl-dcd/conformance/conformance";
+ * ```ts
+ * import { modelTarget, SpareMachines } from "@cxl-dcd/conformance/conformance";
+ * const target = modelTarget({ profile: "qemu-10.0" });
  * const spares = new SpareMachines(target);
- * spares.prepare(args);                        // starts in the background
- * const instance = await (spares.take(args) ?? target.start(args));
+ * spares.prepare(["-machine", "q35"]); // starts in the background
+ * const instance = await (spares.take(["-machine", "q35"]) ?? target.start(["-machine", "q35"]));
+ * await instance.close();
  * await spares.drain();
+ * if (spares.taken !== 1 || spares.wasted !== 0) throw new Error("the spare was taken");
  * ```
  */
 export class SpareMachines {
   readonly #target: Target;
   readonly #options: StartOptions;
   #spare: Spare | undefined;
+  readonly #closing = new Set<Promise<void>>();
   #taken = 0;
   #wasted = 0;
 
@@ -45,7 +49,7 @@ export class SpareMachines {
     return this.#taken;
   }
 
-  /** Spares closed unused (started for a machine no fixture took). */
+  /** Spares that started but were closed unused (started for a machine no fixture took). */
   get wasted(): number {
     return this.#wasted;
   }
@@ -75,31 +79,32 @@ export class SpareMachines {
     this.#spare = { key, started };
   }
 
-  /** Closes the spare, if any (at the end of the target's run). */
+  /** Closes the spare, if any, and waits for every spare being closed (at the end of the run). */
   async drain(): Promise<void> {
-    const spare = this.#spare;
-    this.#spare = undefined;
-    if (spare !== undefined) {
-      this.#wasted++;
-      await closeStarted(spare.started);
-    }
+    this.#discard();
+    await Promise.all(this.#closing);
   }
 
   #discard(): void {
     const spare = this.#spare;
     this.#spare = undefined;
     if (spare === undefined) return;
-    this.#wasted++;
-    closeStarted(spare.started).catch(() => {});
+    const closing = closeStarted(spare.started).then((started) => {
+      if (started) this.#wasted++;
+    });
+    this.#closing.add(closing);
+    closing.finally(() => this.#closing.delete(closing));
   }
 }
 
-async function closeStarted(started: Promise<TargetInstance>): Promise<void> {
+/** Closes a spare once it has started; resolves whether it ever started. */
+async function closeStarted(started: Promise<TargetInstance>): Promise<boolean> {
   let instance: TargetInstance;
   try {
     instance = await started;
   } catch {
-    return; // it never started: nothing to close
+    return false; // it never started: nothing to close
   }
   await instance.close().catch(() => {});
+  return true;
 }

@@ -42,6 +42,10 @@ export interface FakeOptions {
   costly?: boolean;
   /** With `costly`: renew() resolves false (the machine does not greet again). */
   renewFails?: boolean;
+  /** With `costly`: renew() takes this long. */
+  renewDelayMs?: number;
+  /** start() takes this long (an abort of its signal meanwhile rejects it, as QEMU's launch does). */
+  startDelayMs?: number;
 }
 
 const GREETING: QmpObject = {
@@ -77,9 +81,18 @@ export function fakeTarget(o: FakeOptions = {}): Target & { stats: FakeStats } {
     name: o.name ?? "fake",
     stats,
     capabilities: () => Promise.resolve(caps),
-    start(): Promise<TargetInstance> {
+    async start(_machine: readonly string[], signal?: AbortSignal): Promise<TargetInstance> {
+      if (o.startDelayMs !== undefined) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, o.startDelayMs);
+          signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          }, { once: true });
+        });
+      }
       if (o.startupError !== undefined) {
-        return Promise.reject(new TargetStartupError(o.startupError + "\n", 1));
+        throw new TargetStartupError(o.startupError + "\n", 1);
       }
       stats.started++;
       const queue: QmpObject[] = [];
@@ -160,16 +173,19 @@ export function fakeTarget(o: FakeOptions = {}): Target & { stats: FakeStats } {
         },
       };
       if (o.costly) {
-        instance.renew = () => {
-          if (crashed !== undefined || o.renewFails) return Promise.resolve(false);
+        instance.renew = async () => {
+          if (o.renewDelayMs !== undefined) {
+            await new Promise((r) => setTimeout(r, o.renewDelayMs));
+          }
+          if (crashed !== undefined || o.renewFails) return false;
           negotiated = false;
           queue.length = 0;
           buf = "";
           stats.renewed++;
-          return Promise.resolve(true);
+          return true;
         };
       }
-      return Promise.resolve(instance);
+      return instance;
     },
   };
 }

@@ -1,20 +1,11 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { InsertionOrderList, IntervalSet, OrderedMap } from "./interval_set.ts";
-
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
+import { xorshift } from "./testdata/xorshift.ts";
 
 Deno.test("OrderedMap keeps key order through random inserts and deletes", () => {
   const m = new OrderedMap<number>();
   const ref = new Map<bigint, number>();
-  const r = rng(7);
+  const r = xorshift(7);
   for (let i = 0; i < 5000; i++) {
     const k = BigInt(Math.floor(r() * 2000));
     if (r() < 0.6) {
@@ -72,7 +63,7 @@ Deno.test("IntervalSet coalesces touching ranges and splits on subtract", () => 
 Deno.test("IntervalSet agrees with a byte bitmap on random operations", () => {
   const s = new IntervalSet();
   const bits = new Uint8Array(512);
-  const r = rng(99);
+  const r = xorshift(99);
   for (let i = 0; i < 3000; i++) {
     const a = Math.floor(r() * 512);
     const b = Math.min(512, a + Math.floor(r() * 40));

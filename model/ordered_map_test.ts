@@ -1,15 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert";
 import { CHUNK_MAX, OrderedMap } from "./ordered_map.ts";
-
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
+import { xorshift } from "./testdata/xorshift.ts";
 
 /** Index of the first element of sorted `keys` that is >= `k`. */
 function lowerIndex(keys: readonly bigint[], k: bigint): number {
@@ -20,7 +11,7 @@ function lowerIndex(keys: readonly bigint[], k: bigint): number {
 Deno.test("OrderedMap agrees with a sorted array through chunk splits and merges", () => {
   const m = new OrderedMap<number>();
   const ref = new Map<bigint, number>();
-  const r = rng(4242);
+  const r = xorshift(4242);
   const space = CHUNK_MAX * 40;
   for (let i = 0; i < 30_000; i++) {
     const k = BigInt(Math.floor(r() * space));

@@ -71,3 +71,51 @@ Deno.test("OrderedMap empties completely and refills after deleting from the fro
   m.set(7n, 7);
   assertEquals([...m.keys()], [7n]);
 });
+
+Deno.test("OrderedMap with number keys agrees with a sorted array through mixed inserts and deletes after its front chunks were compacted away", () => {
+  const m = new OrderedMap<number, number>();
+  const ref = new Map<number, number>();
+  const n = CHUNK_MAX * 200;
+  for (let i = 0; i < n; i++) {
+    m.set(i, i);
+    ref.set(i, i);
+  }
+  // Deleting three quarters from the front drops enough chunks to compact the chunk lists.
+  for (let i = 0; i < (n * 3) / 4; i++) {
+    assertEquals(m.delete(i), true);
+    ref.delete(i);
+  }
+  const r = xorshift(2026);
+  for (let i = 0; i < 20_000; i++) {
+    const k = Math.floor(r() * n * 1.5);
+    if (r() < 0.5) {
+      m.set(k, -i);
+      ref.set(k, -i);
+    } else {
+      assertEquals(m.delete(k), ref.delete(k), `delete ${k}`);
+    }
+    if (i % 53 !== 0) continue;
+    const keys = [...ref.keys()].sort((a, b) => a - b);
+    assertEquals(m.size, keys.length);
+    const lo = keys.findIndex((x) => x >= k);
+    const at = lo < 0 ? keys.length : lo;
+    assertEquals(m.ceiling(k)?.key, keys[at], `ceiling ${k}`);
+    assertEquals(m.floor(k)?.key, keys[at] === k ? k : keys[at - 1], `floor ${k}`);
+    // entriesFrom walks across chunk boundaries: compare three chunks' worth.
+    const walked: number[] = [];
+    for (const e of m.entriesFrom(k)) {
+      if (walked.length === CHUNK_MAX * 3) break;
+      walked.push(e.key);
+    }
+    assertEquals(walked, keys.slice(at, at + CHUNK_MAX * 3), `entriesFrom ${k}`);
+    const index = Math.floor(r() * keys.length);
+    assertEquals(m.at(index)?.value, ref.get(keys[index]!), `at ${index}`);
+    const inRange: number[] = [];
+    m.valuesInRange(k, k + CHUNK_MAX * 2, inRange);
+    assertEquals(
+      inRange,
+      keys.filter((x) => x >= k && x < k + CHUNK_MAX * 2).map((x) => ref.get(x)),
+    );
+  }
+  assertEquals([...m.keys()], [...ref.keys()].sort((a, b) => a - b));
+});

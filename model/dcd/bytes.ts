@@ -9,6 +9,12 @@
  * @module
  */
 
+/**
+ * Capacity unit of the payloads' capacity and length fields (Identify,
+ * Partition Info, DC decode lengths, the FM API's total capacity): 256 MiB.
+ */
+export const CAPACITY_MULTIPLIER = 256n * 1024n * 1024n;
+
 /** Whether this platform stores a u64 little-endian (the scratch word's layout). */
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const scratch64 = new BigUint64Array(1);

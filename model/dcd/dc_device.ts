@@ -20,7 +20,7 @@ import type { Profile } from "../profile.ts";
 import type { QmpObject, QmpValue } from "../qmp_value.ts";
 import { formatUuid, isNilUuid, NIL_UUID, tryParseUuid } from "../uuid.ts";
 import { IntervalSet } from "../interval_set.ts";
-import { PayloadReader, PayloadWriter } from "./bytes.ts";
+import { CAPACITY_MULTIPLIER, PayloadReader, PayloadWriter } from "./bytes.ts";
 import { type DcExtent, ExtentStore, type PendingGroup } from "./dc_extents.ts";
 import { DcEventType, EventLogId, EventLogs } from "./event_log.ts";
 import { dispatchFmApi } from "./fm_api.ts";
@@ -35,8 +35,6 @@ import type {
   TaggedBackend,
 } from "./types.ts";
 
-/** Capacity unit of Identify, Partition Info and DC decode lengths: 256 MiB. */
-export const CAPACITY_MULTIPLIER = 256n * 1024n * 1024n;
 /** Bytes per 0x4801 extent record and per 0x4800 region record. */
 const EXTENT_RECORD_SIZE = 0x28;
 const REGION_RECORD_SIZE = 0x28;

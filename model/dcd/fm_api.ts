@@ -29,7 +29,7 @@ import {
   mailboxReply as reply,
   ReturnCode,
 } from "../host_interface.ts";
-import { PayloadReader, PayloadWriter } from "./bytes.ts";
+import { CAPACITY_MULTIPLIER, PayloadReader, PayloadWriter } from "./bytes.ts";
 import type { DcDevice } from "./dc_device.ts";
 import type { FmExtent } from "./types.ts";
 
@@ -51,8 +51,6 @@ export const FM_FIXED_INPUT_LENGTH: Readonly<Record<number, number>> = {
   [FmOpcode.GET_DC_REGION_EXTENT_LISTS]: 12,
 };
 
-/** Capacity unit of decode lengths and total capacity: 256 MiB. */
-const CAPACITY_MULTIPLIER = 256n << 20n;
 /** Header of 0x5604/0x5605 before the extents; one extent is 0x28 bytes. */
 const INITIATE_HEADER = 0x20;
 const EXTENT_SIZE = 0x28;

@@ -19,12 +19,8 @@
  * @module
  */
 
-export {
-  CAPACITY_MULTIPLIER,
-  DcDevice,
-  MAX_EXTENTS_PER_LIST,
-  type ReleaseStatus,
-} from "./dc_device.ts";
+export { CAPACITY_MULTIPLIER } from "./bytes.ts";
+export { DcDevice, MAX_EXTENTS_PER_LIST, type ReleaseStatus } from "./dc_device.ts";
 export { type DcExtent, ExtentStore, type PendingGroup } from "./dc_extents.ts";
 export {
   buildDcEventRecord,

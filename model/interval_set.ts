@@ -1,21 +1,14 @@
 /**
- * Ordered structures over bigint keys and `[start, end)` ranges, sized for
- * devices holding 100,000+ extents, on top of {@linkcode OrderedMap} (sorted
- * chunks, see `ordered_map.ts`; re-exported here):
- *
- * - {@linkcode IntervalSet}: a union of disjoint, coalesced `[start, end)`
- *   ranges on an `OrderedMap` (start -> end): `overlaps`, `covers`,
- *   `insert` and `subtract` in O(log n + k) for k ranges touched.
- * - {@linkcode InsertionOrderList}: items in insertion order with append,
- *   removal by handle and restoration at the original position in
- *   O(log n + chunk size), and access by index (for paging, e.g. Get Dynamic
- *   Capacity Extent List) in O(n / chunk size).
+ * {@linkcode IntervalSet}: a union of disjoint, coalesced `[start, end)`
+ * byte ranges, sized for devices holding 100,000+ extents, on an
+ * `OrderedMap` (start -> end; sorted chunks, see `ordered_map.ts`):
+ * `overlaps`, `covers`, `insert` and `subtract` in O(log n + k) for k ranges
+ * touched.
  *
  * @module
  */
 
 import { type OrderedEntry, OrderedMap } from "./ordered_map.ts";
-export { type Key, type OrderedEntry, OrderedMap } from "./ordered_map.ts";
 
 /** A half-open byte range `[start, end)`. */
 export interface Range {
@@ -106,69 +99,5 @@ export class IntervalSet {
   /** The ranges in address order. */
   *[Symbol.iterator](): Generator<Range> {
     for (const n of this.#map.entries()) yield { start: n.key, end: n.value };
-  }
-}
-
-/**
- * Items kept in insertion order, with append, removal by handle,
- * re-insertion at the original position (for rollback) and index access.
- *
- * @example
- * ```ts
- * import { InsertionOrderList } from "./interval_set.ts";
- * const l = new InsertionOrderList<string>();
- * const a = l.push("a");
- * l.push("b");
- * l.remove(a);
- * l.push("a2");
- * if ([...l.valuesFrom(0)].join() !== "b,a2") throw new Error("order");
- * l.restore(a, "a");
- * if (l.at(0) !== "a") throw new Error("restore keeps the original position");
- * ```
- */
-export class InsertionOrderList<T> {
-  #map = new OrderedMap<T>();
-  #next = 0n;
-
-  /** Number of items. */
-  get size(): number {
-    return this.#map.size;
-  }
-
-  /** Appends an item; returns its handle. */
-  push(item: T): bigint {
-    const h = this.#next++;
-    this.#map.set(h, item);
-    return h;
-  }
-
-  /** Removes the item with this handle; returns whether it was present. */
-  remove(handle: bigint): boolean {
-    return this.#map.delete(handle);
-  }
-
-  /** Puts an item back under a handle it had before (its original position). */
-  restore(handle: bigint, item: T): void {
-    if (handle >= this.#next) {
-      throw new RangeError(
-        `handle ${handle} was never issued: expected a handle below ${this.#next}`,
-      );
-    }
-    this.#map.set(handle, item);
-  }
-
-  /** The item at a 0-based position. */
-  at(index: number): T | undefined {
-    return this.#map.at(index)?.value;
-  }
-
-  /** Items from a 0-based position on. */
-  *valuesFrom(index: number): Generator<T> {
-    for (const e of this.#map.entriesFromIndex(index)) yield e.value;
-  }
-
-  /** Removes everything (handles keep increasing). */
-  clear(): void {
-    this.#map.clear();
   }
 }

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals } from "node:assert";
+import { deepStrictEqual as assertEquals, ok } from "node:assert";
 import { CHUNK_MAX, OrderedMap } from "./ordered_map.ts";
 import { xorshift } from "./testdata/xorshift.ts";
 
@@ -118,4 +118,54 @@ Deno.test("OrderedMap with number keys agrees with a sorted array through mixed 
     );
   }
   assertEquals([...m.keys()], [...ref.keys()].sort((a, b) => a - b));
+});
+
+Deno.test("OrderedMap keeps key order through random inserts and deletes", () => {
+  const m = new OrderedMap<number>();
+  const ref = new Map<bigint, number>();
+  const r = xorshift(7);
+  for (let i = 0; i < 5000; i++) {
+    const k = BigInt(Math.floor(r() * 2000));
+    if (r() < 0.6) {
+      m.set(k, i);
+      ref.set(k, i);
+    } else {
+      assertEquals(m.delete(k), ref.delete(k));
+    }
+  }
+  const sorted = [...ref.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  assertEquals([...m.keys()], sorted);
+  assertEquals(m.size, sorted.length);
+  for (let i = 0; i < sorted.length; i += 37) {
+    assertEquals(m.at(i)?.key, sorted[i]);
+    assertEquals([...m.entriesFromIndex(i)].map((e) => e.key), sorted.slice(i));
+  }
+  assertEquals(m.at(sorted.length), undefined);
+  assertEquals(m.at(-1), undefined);
+});
+
+Deno.test("OrderedMap floor, ceiling and entriesFrom find neighbours", () => {
+  const m = new OrderedMap<string>();
+  for (const k of [10n, 20n, 30n]) m.set(k, `v${k}`);
+  assertEquals(m.floor(9n), undefined);
+  assertEquals(m.floor(10n)?.key, 10n);
+  assertEquals(m.floor(29n)?.key, 20n);
+  assertEquals(m.ceiling(21n)?.key, 30n);
+  assertEquals(m.ceiling(31n), undefined);
+  assertEquals([...m.entriesFrom(11n)].map((e) => e.value), ["v20", "v30"]);
+  assertEquals(m.first()?.key, 10n);
+  m.set(20n, "replaced");
+  assertEquals(m.get(20n), "replaced");
+  assertEquals(m.size, 3);
+});
+
+Deno.test("OrderedMap handles 200,000 keys in well under a second", () => {
+  const m = new OrderedMap<number>();
+  const t0 = performance.now();
+  for (let i = 0; i < 200_000; i++) m.set(BigInt(i) * 2097152n, i);
+  for (let i = 0; i < 200_000; i += 2) m.delete(BigInt(i) * 2097152n);
+  const ms = performance.now() - t0;
+  assertEquals(m.size, 100_000);
+  assertEquals(m.at(0)?.value, 1);
+  ok(ms < 3000, `200k inserts + 100k deletes took ${ms.toFixed(0)} ms, expected < 3000 ms`);
 });

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { InsertionOrderList, OrderedMap } from "../interval_set.ts";
+import { InsertionOrderList } from "../insertion_order_list.ts";
+import { OrderedMap } from "../ordered_map.ts";
 import { isNilUuid } from "../uuid.ts";
 import type { TaggedBackend } from "./types.ts";
 

@@ -43,6 +43,7 @@ export {
   profileByName,
   type ProfileChoice,
   profileForVersion,
+  profileOfBuild,
   PROFILES,
   QEMU_10_0,
   QEMU_10_1,

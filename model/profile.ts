@@ -438,6 +438,31 @@ export function profileForVersion(
 }
 
 /**
+ * The profile {@linkcode profileForVersion} picks for a QEMU build, reporting
+ * that build's own version and package string, as its `query-version` does
+ * (what the model is compared with that build under).
+ *
+ * @example
+ * ```ts
+ * import { profileOfBuild } from "@cxl-dcd/conformance/model";
+ * const p = profileOfBuild({ major: 11, minor: 1, micro: 3, package: "Debian 1:11.1.3" }, { seed: false });
+ * if (p.name !== "qemu-11.1" || p.version.micro !== 3 || p.package !== "Debian 1:11.1.3") throw new Error();
+ * ```
+ *
+ * @throws {RangeError} for a version older than every profile.
+ */
+export function profileOfBuild(
+  build: QemuVersion & { package: string },
+  options: { seed: boolean },
+): Profile {
+  return {
+    ...profileForVersion(build, options).profile,
+    version: { major: build.major, minor: build.minor, micro: build.micro },
+    package: build.package,
+  };
+}
+
+/**
  * Derives a profile with some DCD parameters replaced (e.g. a raised extent
  * limit for scale tests).
  *

@@ -2,8 +2,8 @@
  * The two sides of a run from their command-line spelling: `model`
  * (optionally `model:PROFILE`), `qemu` (optionally `qemu:PATH`). A model
  * side without a profile takes the profile the runner would pick for the
- * other side's QEMU (`profileForVersion` of its reported version, with that
- * version and package), else the default profile.
+ * other side's QEMU (`profileOfBuild`: `profileForVersion` of its reported
+ * version, with that version and package), else the default profile.
  *
  * @module
  */
@@ -12,7 +12,7 @@ import {
   DEFAULT_PROFILE,
   type Profile,
   profileByName,
-  profileForVersion,
+  profileOfBuild,
 } from "../../model/profile.ts";
 import { MachinePresets } from "../machines.ts";
 import { DEFAULT_MACHINES_DIR } from "../machines.ts";
@@ -64,13 +64,7 @@ export function parseSide(text: string): SideSpec {
  */
 export function profileForCapabilities(caps: TargetCapabilities): Profile {
   const seed = caps.features.has("memory-backend-tagged") && caps.features.has("release-status");
-  const v = caps.version;
-  const { profile } = profileForVersion(v, { seed });
-  return {
-    ...profile,
-    version: { major: v.major, minor: v.minor, micro: v.micro },
-    package: v.package,
-  };
+  return profileOfBuild(caps.version, { seed });
 }
 
 async function qemuSide(spec: { binary?: string }, probe: readonly string[]) {

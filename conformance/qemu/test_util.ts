@@ -7,7 +7,7 @@
  */
 
 import { DCD_1X2G as MODEL_DCD_1X2G } from "../../model/test_machines.ts";
-import { type Profile, profileForVersion } from "../../model/profile.ts";
+import { type Profile, profileOfBuild } from "../../model/profile.ts";
 import { qemuBinary } from "./args.ts";
 import { resolveBinary } from "./capabilities.ts";
 import { spawnedPids } from "./process.ts";
@@ -141,15 +141,10 @@ export function qemuBuilds(what = "QEMU tests"): QemuBuild[] {
     builds = paths.map((binary) => {
       const v = versionOfBinary(binary);
       const version = `${v.major}.${v.minor}.${v.micro}`;
-      const stock = profileForVersion(v, { seed: false }).profile;
       return {
         binary,
         version,
-        profile: {
-          ...stock,
-          version: { major: v.major, minor: v.minor, micro: v.micro },
-          package: v.package,
-        },
+        profile: profileOfBuild(v, { seed: false }),
         label: `QEMU ${version}`,
       };
     });

@@ -36,10 +36,22 @@ export function switchCciAbove(
     const cci = topology.switchCcis.find((c) => c.target === route.upstream);
     if (cci !== undefined) return { cci, port: route.port };
   }
-  throw new RangeError(
-    `device '${device.id}' has no FM path: expected it below a cxl-downstream port of a ` +
-      "cxl-upstream that a cxl-switch-mailbox-cci targets (target=UPSTREAM-ID)",
-  );
+  throw new RangeError(noFmPathMessage(device.id));
+}
+
+/**
+ * What a host is told when it asks for the FM path of a device that has
+ * none (the model and the qtest driver say the same).
+ *
+ * @example
+ * ```ts
+ * import { noFmPathMessage } from "./switch_cci.ts";
+ * if (!noFmPathMessage("cxl-vmem0").startsWith("device 'cxl-vmem0' has no FM path")) throw new Error();
+ * ```
+ */
+export function noFmPathMessage(device: string): string {
+  return `device '${device}' has no FM path: expected it below a cxl-downstream port of a ` +
+    "cxl-upstream that a cxl-switch-mailbox-cci targets (target=UPSTREAM-ID)";
 }
 
 /**

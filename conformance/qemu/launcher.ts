@@ -16,6 +16,7 @@
  */
 
 import type { HostInterface, MailboxReply } from "../../model/host_interface.ts";
+import { noFmPathMessage } from "../../model/switch_cci.ts";
 import { QmpClient } from "../../qmp/client.ts";
 import {
   type CloseOptions,
@@ -221,10 +222,7 @@ export class QemuInstance implements TargetInstance {
       const resolveFm = async (): Promise<QtestFmPath> => {
         const route = this.#fmRoutes.get(id);
         if (route === undefined) {
-          throw new Error(
-            `device '${id}' has no FM path: expected it below a cxl-downstream port of a ` +
-              "cxl-upstream that a cxl-switch-mailbox-cci targets (target=UPSTREAM-ID)",
-          );
+          throw new Error(noFmPathMessage(id));
         }
         await this.devices();
         return await openFmPath(

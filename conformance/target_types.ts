@@ -1,7 +1,8 @@
 /**
  * Contract between the conformance runner and its targets (the in-process
- * model, the model served over a socket, a real QEMU launched per fixture, an
- * already-running QMP endpoint).
+ * model, the model served over a socket, a real QEMU launched for a fixture
+ * or shared by fixtures that leave it as they found it, an already-running
+ * QMP endpoint).
  *
  * A target speaks raw QMP text, so malformed-input fixtures run identically
  * on every target, and offers the host's mailbox for each CXL device.

@@ -1,8 +1,10 @@
 /**
- * The `qemu` conformance target: a real QEMU launched per fixture (TCG, no
- * display, private QMP and qtest sockets), whose host side is the device
- * mailbox driven over qtest. Capabilities are detected from the binary
- * itself and cached per binary (path, size, modification time).
+ * The `qemu` conformance target: real QEMU (TCG, no display, private QMP
+ * and qtest sockets), whose host side is the device mailbox driven over
+ * qtest. Starts are costly (`costlyStarts`), so the runner lets fixtures
+ * that leave their machine as they found it share one, renewed between them
+ * (`QemuInstance.renew`), unless run isolated. Capabilities are detected from
+ * the binary itself and cached per binary (path, size, modification time).
  *
  * @module
  */

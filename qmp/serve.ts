@@ -315,6 +315,10 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
       return 1;
     }
   }
+  // Signal handlers go in before any socket appears (as QEMU installs its
+  // own before creating its chardevs): a client that sees the socket may
+  // signal at once, and the signal must end serve cleanly, not kill it.
+  const signals = deps.stopSignal === undefined ? signalPromise() : undefined;
   let server: QmpServer;
   try {
     server = await QmpServer.listen({
@@ -327,6 +331,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
       maxClients: parsed["max-clients"],
     });
   } catch (e) {
+    signals?.dispose();
     cleanup();
     stderr(`serve: ${(e as Error).message}`);
     return 1;
@@ -342,7 +347,6 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
     }
   }
   deps.onListening?.(server);
-  const signals = deps.stopSignal === undefined ? signalPromise() : undefined;
   try {
     await Promise.race([server.finished, deps.stopSignal ?? signals!.promise]);
   } finally {

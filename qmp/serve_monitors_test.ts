@@ -151,9 +151,10 @@ Deno.test("SIGHUP ends serve cleanly like SIGTERM: status 0 and the socket remov
   const dir = await Deno.makeTempDir();
   const path = `${dir}/q.sock`;
   const child = spawnServe(["-qmp", `unix:${path},server=on,wait=off`]);
-  for (let i = 0; i < 200; i++) {
+  // Signal the moment the socket appears: serve's handlers must already be in place.
+  for (let i = 0; i < 10_000; i++) {
     if (await Deno.lstat(path).then(() => true, () => false)) break;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1));
   }
   child.kill("SIGHUP");
   const out = await child.output();

@@ -10,7 +10,7 @@
 import type { FixtureFile } from "../loader.ts";
 import { DEFAULT_MACHINES_DIR, MachinePresets } from "../machines.ts";
 import { targetContext } from "../target_context.ts";
-import { ownMachineReason } from "./machine_pool.ts";
+import { closeQuietly, ownMachineReason } from "./machine_pool.ts";
 import {
   runInfoOf,
   type Target,
@@ -28,7 +28,6 @@ import {
   startCursor,
   type StepCursor,
   StepError,
-  timeout,
 } from "./step_execution.ts";
 import type { FixtureResult, Outcome, RunFixtureOptions, StepFailure } from "./types.ts";
 
@@ -274,11 +273,7 @@ export async function runFixture(
   if (instance !== undefined && options.pool !== undefined) {
     await options.pool.release(instance, fixture.name, shared && failure === undefined, keep);
   } else if (instance !== undefined) {
-    try {
-      await timeout(instance.close(keep ? { keep } : {}), 10_000, "closing the target");
-    } catch {
-      // A target that cannot close was already reported by its failure.
-    }
+    await closeQuietly(instance, keep);
   }
   if (failure === undefined) return result({ outcome: "passed" });
   if (runInfo !== undefined) {

@@ -26,6 +26,7 @@
 import type { StartOptions, Target, TargetInstance } from "../target_types.ts";
 import type { Transcript } from "../transcript/types.ts";
 import type { SpareMachines } from "./spare_machines.ts";
+import { timeout } from "./step_execution.ts";
 import type { FixtureMachines } from "./types.ts";
 
 /**
@@ -221,17 +222,15 @@ async function abortable<T>(
   }
 }
 
-/** Closes a machine within 10 s; a machine that cannot close was reported by its fixture. */
-async function closeQuietly(instance: TargetInstance, keep = false): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/**
+ * Closes a machine, waiting at most 10 s (`keep` leaves its files in
+ * place); a machine that cannot close was already reported by the fixture
+ * that failed on it, so nothing is thrown.
+ */
+export async function closeQuietly(instance: TargetInstance, keep = false): Promise<void> {
   try {
-    await Promise.race([
-      instance.close(keep ? { keep } : {}),
-      new Promise((r) => timer = setTimeout(r, 10_000)),
-    ]);
+    await timeout(instance.close(keep ? { keep } : {}), 10_000, "closing the target");
   } catch {
     // already reported by the fixture that failed on it
-  } finally {
-    clearTimeout(timer);
   }
 }

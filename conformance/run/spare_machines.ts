@@ -9,6 +9,7 @@
  */
 
 import type { StartOptions, Target, TargetInstance } from "../target_types.ts";
+import { closeQuietly } from "./machine_pool.ts";
 
 interface Spare {
   key: string;
@@ -105,6 +106,6 @@ async function closeStarted(started: Promise<TargetInstance>): Promise<boolean> 
   } catch {
     return false; // it never started: nothing to close
   }
-  await instance.close().catch(() => {});
+  await closeQuietly(instance);
   return true;
 }

@@ -428,9 +428,8 @@ export async function launchQemu(
         ms,
         `QEMU's PCI bring-up over qtest did not finish within ${ms} ms (phase: device bring-up)`,
       );
-      const work = bringingUp;
       try {
-        functions = (await Promise.race([work, died, timer.promise])).functions;
+        functions = (await Promise.race([bringingUp, died, timer.promise])).functions;
       } finally {
         timer.cancel();
       }

@@ -46,7 +46,7 @@ import { discoverType3, pciTopology, type Type3Device } from "./devices.ts";
 import { type DeclaredFmRoute, declaredFmRoutes, openFmPath, type QtestFmPath } from "./fm_path.ts";
 import { QtestMailbox } from "./mailbox.ts";
 import type { PciFunction } from "./pci.ts";
-import { makePrivateDir, QemuProcess, SpawnError } from "./process.ts";
+import { makePrivateDir, QemuProcess, removePrivateDir, SpawnError } from "./process.ts";
 import { QtestClient } from "./qtest.ts";
 
 /** Options of {@linkcode launchQemu}. */
@@ -313,24 +313,20 @@ export async function launchQemu(
     qtest: `${dir}/qtest.sock`,
   };
   const direct = (options.bringup ?? "direct") === "direct" && firmwareNeed(machine) === undefined;
+  const halt = `${dir}/halt.bin`;
+  // What the directory may hold, removable by name without a descriptor.
+  const files = [...Object.values(sockets), halt];
   let proc: QemuProcess;
   try {
     const args = buildQemuArgs(machine, sockets);
     if (direct) {
-      await Deno.writeFile(`${dir}/halt.bin`, haltFirmwareImage());
-      args.push(...directBringupArgs(`${dir}/halt.bin`));
+      await Deno.writeFile(halt, haltFirmwareImage());
+      args.push(...directBringupArgs(halt));
     }
-    proc = QemuProcess.spawn(binary, args, dir);
+    proc = QemuProcess.spawn(binary, args, dir, files);
   } catch (e) {
-    // No process owns the directory: remove it by name, file by file, which
-    // needs no descriptor (the failure may be that none is left).
-    for (const path of [`${dir}/halt.bin`, dir]) {
-      try {
-        Deno.removeSync(path);
-      } catch {
-        // not written, or already gone
-      }
-    }
+    // No process owns the directory (the failure may be that no descriptor is left).
+    removePrivateDir(dir, files);
     if (e instanceof SpawnError) throw new TargetStartupError(e.message, null);
     throw e;
   }

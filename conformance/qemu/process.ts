@@ -86,16 +86,20 @@ export class QemuProcess {
   /** Signals this module sent: a death by one of them is no crash. */
   readonly #sent = new Set<string>();
   #cleaned = false;
+  /** Paths in `dir` the runner or the process create (removed by name when `dir` cannot be listed). */
+  readonly #files: readonly string[];
 
   private constructor(
     binary: string,
     args: readonly string[],
     dir: string,
     child: Deno.ChildProcess,
+    files: readonly string[],
   ) {
     this.binary = binary;
     this.args = args;
     this.dir = dir;
+    this.#files = files;
     this.#child = child;
     this.pid = child.pid;
     this.#stderrDone = this.#drain(child.stderr);
@@ -115,10 +119,18 @@ export class QemuProcess {
 
   /**
    * Starts `binary` with `args` (stdin and stdout null, stderr captured) and
-   * registers it for cleanup. `dir` is owned by the process from now on.
-   * Throws {@linkcode SpawnError} when the binary cannot be started.
+   * registers it for cleanup. `dir` is owned by the process from now on;
+   * `files` are the paths in it that the runner wrote or the process will
+   * create (its sockets), so that `dir` can be emptied by name when no file
+   * descriptor is left to list it. Throws {@linkcode SpawnError} when the
+   * binary cannot be started.
    */
-  static spawn(binary: string, args: readonly string[], dir: string): QemuProcess {
+  static spawn(
+    binary: string,
+    args: readonly string[],
+    dir: string,
+    files: readonly string[] = [],
+  ): QemuProcess {
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(binary, {
@@ -128,7 +140,7 @@ export class QemuProcess {
         stderr: "piped",
       }).spawn();
     } catch (e) {
-      removeDirSync(dir);
+      removePrivateDir(dir, files);
       const why = e instanceof Deno.errors.NotFound
         ? "no such file (set QEMU_BINARY or pass --qemu with the path of qemu-system-x86_64)"
         : e instanceof Deno.errors.PermissionDenied
@@ -140,7 +152,7 @@ export class QemuProcess {
         : (e as Error).message;
       throw new SpawnError(`cannot start QEMU binary '${binary}': ${why}`);
     }
-    const p = new QemuProcess(binary, args, dir, child);
+    const p = new QemuProcess(binary, args, dir, child, files);
     spawned.push(p.pid);
     register(p);
     return p;
@@ -220,7 +232,7 @@ export class QemuProcess {
   killSync(): void {
     this.#closing = true;
     if (this.#exit === undefined) this.kill("SIGKILL");
-    removeDirSync(this.dir);
+    removePrivateDir(this.dir, this.#files);
   }
 
   /**
@@ -282,23 +294,38 @@ export class QemuProcess {
   #cleanup(keep = false): void {
     if (this.#cleaned) return;
     this.#cleaned = true;
-    if (!keep) removeDirSync(this.dir);
+    if (!keep) removePrivateDir(this.dir, this.#files);
     unregister(this);
   }
 }
 
 /**
- * Removes a process's directory. An empty one (QEMU removes its sockets as it
+ * Removes a process's private directory (also one no process owns yet). An empty one (QEMU removes its sockets as it
  * exits; a binary that never started made none) goes by rmdir(2), which needs
- * no file descriptor: the recursive removal opens the directory, and fails
- * when the runner has run out of descriptors.
+ * no file descriptor; so does unlinking the `files` known to be in it (a
+ * killed QEMU leaves its sockets), which is tried next. Only then the
+ * recursive removal, which opens the directory and fails when the runner has
+ * run out of descriptors.
  */
-function removeDirSync(dir: string): void {
+export function removePrivateDir(dir: string, files: readonly string[]): void {
   try {
     Deno.removeSync(dir);
     return;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return;
+  }
+  for (const f of files) {
+    try {
+      Deno.removeSync(f);
+    } catch {
+      // not created, or already gone
+    }
+  }
+  try {
+    Deno.removeSync(dir);
+    return;
+  } catch {
+    // something else is in it
   }
   try {
     Deno.removeSync(dir, { recursive: true });

@@ -129,8 +129,9 @@ export class QemuProcess {
     binary: string,
     args: readonly string[],
     dir: string,
-    files: readonly string[] = [],
+    files?: readonly string[],
   ): QemuProcess {
+    files ??= [];
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(binary, {

@@ -90,6 +90,8 @@ export {
 } from "./model/mod.ts";
 // The served fake and a QMP client: QEMU's wire protocol over real sockets.
 export {
+  bindSockets,
+  type BoundSockets,
   formatJson,
   HOST_MODES,
   HostExtension,

@@ -40,6 +40,7 @@ const ROOT_VALUES = [
   "TargetTimeoutError",
   "TranscriptError",
   "acceptOffer",
+  "bindSockets",
   "createMachine",
   "createTargets",
   "decodeHostReply",

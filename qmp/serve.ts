@@ -25,6 +25,8 @@ import {
   STATE_COMMAND,
 } from "./extension.ts";
 import {
+  bindSockets,
+  type BoundSockets,
   connectOut,
   DEFAULT_MAX_CLIENTS,
   QmpServer,
@@ -68,8 +70,9 @@ A socket without server=on is a client-mode socket: serve connects out to it
 and fails at start-up, as QEMU does, when nobody listens there. As QEMU, each
 listening socket serves one client at a time; the next ones wait (connected,
 not greeted) until it disconnects. Runs until a client sends 'quit', or
-SIGINT/SIGTERM/SIGHUP; removes its unix sockets on exit. A bad machine
-description prints QEMU's start-up message and exits with status 1.
+SIGINT/SIGTERM/SIGHUP; removes its unix sockets on exit. As QEMU, it binds
+its sockets before it builds the machine; a bad machine description prints
+QEMU's start-up message and exits with status 1 (removing the sockets).
 
 Options:
   --profile NAME     behaviour profile: ${Object.keys(PROFILES).join(", ")},
@@ -261,18 +264,6 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
     );
     return 2;
   }
-  let machine: Machine;
-  try {
-    const create = deps.createMachine ?? createMachine;
-    machine = create(qemuArgs, { profile });
-  } catch (e) {
-    if (e instanceof StartupError) {
-      stderr(e.stderr);
-      return 1;
-    }
-    throw e;
-  }
-  if (!parsed.quiet) { for (const n of machine.notices) stderr(n); }
   const listen: SocketAddress[] = [];
   const streams: QmpStream[] = [];
   const cleanup = () => {
@@ -319,14 +310,43 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
   // own before creating its chardevs): a client that sees the socket may
   // signal at once, and the signal must end serve cleanly, not kill it.
   const signals = deps.stopSignal === undefined ? signalPromise() : undefined;
+  // The sockets are bound before the machine is built, as QEMU creates its
+  // monitors' sockets before the machine and its devices: a client that
+  // connects meanwhile waits in the backlog until it is greeted, so it is
+  // served as soon as the machine exists.
+  let bound: BoundSockets;
+  try {
+    bound = await bindSockets(listen, { listenAny: parsed["listen-any"] });
+  } catch (e) {
+    signals?.dispose();
+    cleanup();
+    stderr(`serve: ${(e as Error).message}`);
+    return 1;
+  }
+  let machine: Machine;
+  try {
+    const create = deps.createMachine ?? createMachine;
+    machine = create(qemuArgs, { profile });
+  } catch (e) {
+    // QEMU leaves its socket file behind after a start-up error; serve
+    // removes it, and a client waiting in the backlog sees the connection end.
+    signals?.dispose();
+    cleanup();
+    await bound.close();
+    if (e instanceof StartupError) {
+      stderr(e.stderr);
+      return 1;
+    }
+    throw e;
+  }
+  if (!parsed.quiet) { for (const n of machine.notices) stderr(n); }
   let server: QmpServer;
   try {
     server = await QmpServer.listen({
       machine,
-      listen,
+      bound,
       streams,
       extension: new HostExtension(machine, host),
-      listenAny: parsed["listen-any"],
       concurrentClients: parsed["concurrent-clients"],
       maxClients: parsed["max-clients"],
     });

@@ -131,8 +131,15 @@ function encodeOutput(text: string, encoder: TextEncoder): Uint8Array {
 export interface QmpServerOptions {
   /** The machine to serve. */
   machine: Machine;
-  /** Where to listen: chardev specs or address objects. */
-  listen: readonly SocketAddressLike[];
+  /** Where to listen: chardev specs or address objects (default: nowhere). */
+  listen?: readonly SocketAddressLike[];
+  /**
+   * Sockets bound ahead by {@linkcode bindSockets}, instead of `listen`
+   * (passing both is an error); the server owns them from then on. Clients
+   * that connected before the server existed are served in the order they
+   * connected.
+   */
+  bound?: BoundSockets;
   /** Extension commands offered to every client. */
   extension?: CommandExtension;
   /** Bound on one input message (default {@linkcode DEFAULT_MAX_MESSAGE_BYTES}). */
@@ -163,6 +170,125 @@ interface Listening {
   listener: Deno.Listener;
   address: string;
   socketPath?: string;
+}
+
+/** Closes listeners and removes the unix socket files they were bound at. */
+async function release(listening: readonly Listening[]): Promise<void> {
+  for (const l of listening) {
+    try {
+      l.listener.close();
+    } catch { /* closed */ }
+    if (l.socketPath !== undefined) await Deno.remove(l.socketPath).catch(() => {});
+  }
+}
+
+/**
+ * Listening sockets bound ahead of their server by {@linkcode bindSockets}.
+ * `serve` binds its monitors' sockets before it builds the machine, as QEMU
+ * creates its monitors' sockets before the machine and its devices: a client
+ * may connect while the machine is built (it waits in the kernel's accept
+ * backlog, as on QEMU, until the server greets it), and a start-up error
+ * comes with the socket already there. Handed to
+ * {@linkcode QmpServer.listen} (`bound`), they belong to that server;
+ * otherwise {@linkcode BoundSockets.close} releases them.
+ */
+export interface BoundSockets {
+  /** Where the sockets listen (`unix:PATH`, `tcp:HOST:PORT` with the bound port). */
+  readonly addresses: readonly string[];
+  /**
+   * Closes the sockets and removes their unix socket files; clients waiting
+   * in the backlog see the connection end. Does nothing once they were
+   * handed to a server (the server closes them) or closed.
+   */
+  close(): Promise<void>;
+}
+
+/** The listeners of each {@linkcode BoundSockets} not yet handed to a server or closed. */
+const boundListeners = new WeakMap<BoundSockets, Listening[]>();
+
+function boundSockets(listening: Listening[]): BoundSockets {
+  const bound: BoundSockets = {
+    addresses: listening.map((l) => l.address),
+    async close(): Promise<void> {
+      const mine = boundListeners.get(bound);
+      if (mine === undefined) return;
+      boundListeners.delete(bound);
+      await release(mine);
+    },
+  };
+  boundListeners.set(bound, listening);
+  return bound;
+}
+
+function takeBound(bound: BoundSockets): Listening[] {
+  const listening = boundListeners.get(bound);
+  if (listening === undefined) {
+    throw new TypeError(
+      "QmpServer.listen: these bound sockets were closed or handed to a server already: expected sockets fresh from bindSockets()",
+    );
+  }
+  boundListeners.delete(bound);
+  return listening;
+}
+
+/**
+ * Binds listening sockets for a {@linkcode QmpServer} to come, to hand to
+ * {@linkcode QmpServer.listen} as `bound` (see {@linkcode BoundSockets}).
+ *
+ * @example
+ * ```ts
+ * import { bindSockets, QmpClient, QmpServer } from "@cxl-dcd/conformance/qmp";
+ * import { FakeMachine } from "./testing/fake_machine.ts";
+ * const dir = await Deno.makeTempDir();
+ * const bound = await bindSockets([`unix:${dir}/qmp.sock,server=on,wait=off`]);
+ * const early = QmpClient.connect(bound.addresses[0]!); // waits in the backlog
+ * const server = await QmpServer.listen({ machine: new FakeMachine(), bound });
+ * const client = await early;
+ * await client.negotiate();
+ * await client.close();
+ * await server.close();
+ * await Deno.remove(dir);
+ * ```
+ *
+ * @throws {TypeError} for an address that is not `unix:` or `tcp:`, a client-mode (`server=off`) one, or a unix path longer than QEMU accepts.
+ * @throws {Deno.errors.AddrInUse} when an address is taken (nothing stays bound).
+ */
+export async function bindSockets(
+  listen: readonly SocketAddressLike[],
+  options?: { listenAny?: boolean },
+): Promise<BoundSockets> {
+  const listening: Listening[] = [];
+  try {
+    for (const spec of listen) {
+      const a = parseSocketAddress(spec);
+      if (a.options.server === "off") {
+        throw new TypeError(
+          `'${
+            formatSocketAddress(spec)
+          }' has server=off: connect it with connectOut() and pass it in streams (listen expects server=on)`,
+        );
+      }
+      if (a.transport === "unix" && isAbstract(a)) {
+        const listener = listenAbstract(a.path, isTight(a));
+        listening.push({ listener, address: formatSocketAddress(spec) });
+      } else if (a.transport === "unix") {
+        const listener = await listenUnix(a.path);
+        listening.push({ listener, address: `unix:${a.path}`, socketPath: a.path });
+      } else {
+        for (const listener of listenTcp(a.hostname, a.port, options?.listenAny === true)) {
+          const addr = listener.addr as Deno.NetAddr;
+          listening.push({
+            listener,
+            address: formatSocketAddress({ hostname: addr.hostname, port: addr.port }),
+          });
+        }
+      }
+    }
+  } catch (e) {
+    await release(listening);
+    throw e;
+  }
+  return boundSockets(listening);
 }
 
 /**
@@ -291,47 +417,20 @@ export class QmpServer {
   }
 
   /**
-   * Starts listening on every address.
+   * Starts listening on every address (or on the sockets of `opts.bound`)
+   * and serving.
    *
-   * @throws {TypeError} for an address that is not `unix:` or `tcp:`, a client-mode (`server=off`) one, or a unix path longer than QEMU accepts.
+   * @throws {TypeError} for an address that is not `unix:` or `tcp:`, a client-mode (`server=off`) one, or a unix path longer than QEMU accepts; when both `listen` and `bound` are given, or `bound` was closed or handed to a server already.
    * @throws {Deno.errors.AddrInUse} when an address is taken.
    */
   static async listen(opts: QmpServerOptions): Promise<QmpServer> {
-    const listening: Listening[] = [];
-    try {
-      for (const spec of opts.listen) {
-        const a = parseSocketAddress(spec);
-        if (a.options.server === "off") {
-          throw new TypeError(
-            `'${
-              formatSocketAddress(spec)
-            }' has server=off: connect it with connectOut() and pass it in streams (listen expects server=on)`,
-          );
-        }
-        if (a.transport === "unix" && isAbstract(a)) {
-          const listener = listenAbstract(a.path, isTight(a));
-          listening.push({ listener, address: formatSocketAddress(spec) });
-        } else if (a.transport === "unix") {
-          const listener = await listenUnix(a.path);
-          listening.push({ listener, address: `unix:${a.path}`, socketPath: a.path });
-        } else {
-          for (const listener of listenTcp(a.hostname, a.port, opts.listenAny === true)) {
-            const bound = listener.addr as Deno.NetAddr;
-            listening.push({
-              listener,
-              address: formatSocketAddress({ hostname: bound.hostname, port: bound.port }),
-            });
-          }
-        }
-      }
-    } catch (e) {
-      for (const l of listening) {
-        l.listener.close();
-        if (l.socketPath !== undefined) await Deno.remove(l.socketPath).catch(() => {});
-      }
-      throw e;
+    if (opts.bound !== undefined && (opts.listen?.length ?? 0) > 0) {
+      throw new TypeError(
+        "QmpServer.listen: both listen and bound given: expected one of them (bound sockets already say where to listen)",
+      );
     }
-    return new QmpServer(opts, listening);
+    const bound = opts.bound ?? await bindSockets(opts.listen ?? [], opts);
+    return new QmpServer(opts, takeBound(bound));
   }
 
   /** Where the server listens (`unix:PATH`, `tcp:HOST:PORT` with the bound port). */
@@ -533,12 +632,7 @@ export class QmpServer {
   /** Stops listening, disconnects every client and removes the unix sockets. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const l of this.#listening) {
-        try {
-          l.listener.close();
-        } catch { /* closed */ }
-        if (l.socketPath !== undefined) await Deno.remove(l.socketPath).catch(() => {});
-      }
+      await release(this.#listening);
       for (const s of this.#sessions) s.close();
       for (const c of this.#conns) {
         try {

@@ -245,7 +245,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     machine: dcdMachine("2G"),
     qemuBinary: qemuPath,
     qemuAvailable,
-    startups: quick ? 1 : 10,
+    startups: quick ? 1 : 20,
     iterations: quick ? 30 : 2000,
     warmup: quick ? 5 : 200,
     progress,

@@ -118,21 +118,37 @@ async function roundTrips(
 }
 
 /**
- * Spawn-to-ready times of `o.startups` start-ups of one server kind (after one
- * unmeasured warm-up), milliseconds.
+ * Spawn-to-ready times of `o.startups` start-ups of each server kind,
+ * interleaved (one of each kind in turn, round after round, after one
+ * unmeasured warm-up round), milliseconds: one array per kind, in the order
+ * given. Interleaving pairs the samples in time, so that a stretch of load
+ * from outside (another tenant of the host, a background job) falls on every
+ * kind alike instead of on whichever kind happened to be measured then.
+ *
+ * @example
+ * ```ts ignore
+ * import { interleavedStartups } from "./wire.ts";
+ * import { dcdMachine } from "./machines.ts";
+ * const [model, qemu] = await interleavedStartups(["model", "qemu"], {
+ *   machine: dcdMachine("2G"), qemuBinary: "qemu-system-x86_64", startups: 5,
+ * });
+ * console.log(model!.length, qemu!.length); // 5 5
+ * ```
  */
-export async function startups(
-  kind: ServerKind,
+export async function interleavedStartups(
+  kinds: readonly ServerKind[],
   o: Pick<WireOptions, "machine" | "startups" | "progress"> & StartOptions,
-): Promise<number[]> {
+): Promise<number[][]> {
   const machine = [...o.machine, "-S"];
-  const out: number[] = [];
-  for (let i = 0; i <= o.startups; i++) {
-    const s = await startServer(kind, machine, o);
-    if (i > 0) out.push(s.readyMs); // the first start warms caches
-    await s.stop();
+  const out: number[][] = kinds.map(() => []);
+  for (let round = 0; round <= o.startups; round++) {
+    for (let k = 0; k < kinds.length; k++) {
+      const s = await startServer(kinds[k]!, machine, o);
+      if (round > 0) out[k]!.push(s.readyMs); // the first round warms caches
+      await s.stop();
+    }
   }
-  o.progress?.(`wire: ${kind}: ${o.startups} start-ups measured`);
+  o.progress?.(`wire: ${kinds.join(", ")}: ${o.startups} start-ups each measured, interleaved`);
   return out;
 }
 
@@ -162,14 +178,6 @@ export async function latencies(
   }
 }
 
-async function measureKind(
-  kind: ServerKind,
-  o: WireOptions,
-): Promise<{ startup: number[]; latency: number[][] }> {
-  const startup = await startups(kind, o);
-  return { startup, latency: await latencies(kind, o) };
-}
-
 /** The latency workloads' row names, in the order {@linkcode latencies} returns them. */
 export const LATENCY_ROWS: readonly string[] = WORKLOADS.map((w) => w.name);
 
@@ -186,7 +194,9 @@ function row(name: string, model: number[], qemu: number[] | null): WireRow {
 }
 
 /**
- * Measures both servers (model first, then QEMU; never both at once).
+ * Measures both servers, never both at once: the start-ups of the served
+ * model, the bundled served model and QEMU interleaved (see
+ * {@linkcode interleavedStartups}), then each server's round trips.
  *
  * @example
  * ```ts ignore
@@ -200,25 +210,27 @@ function row(name: string, model: number[], qemu: number[] | null): WireRow {
  * ```
  */
 export async function runWire(o: WireOptions): Promise<WireRow[]> {
-  const model = await measureKind("model", o);
   const dir = await Deno.makeTempDir({ prefix: "cxl-bench-bundle-" });
-  let bundled: number[];
+  let startup: number[][];
   try {
-    bundled = await startups("model-bundled", { ...o, bundle: await bundleServe(dir) });
+    const kinds: ServerKind[] = [
+      "model",
+      "model-bundled",
+      ...(o.qemuAvailable ? ["qemu" as const] : []),
+    ];
+    startup = await interleavedStartups(kinds, { ...o, bundle: await bundleServe(dir) });
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
-  const qemu = o.qemuAvailable ? await measureKind("qemu", o) : null;
+  const [model, bundled, qemu = null] = startup;
+  const modelLatency = await latencies("model", o);
+  const qemuLatency = o.qemuAvailable ? await latencies("qemu", o) : null;
   const rows = [
-    row("start-up: spawn to QMP ready", model.startup, qemu?.startup ?? null),
-    row(
-      "start-up: spawn to QMP ready, serve.ts bundled (deno bundle)",
-      bundled,
-      qemu?.startup ?? null,
-    ),
+    row("start-up: spawn to QMP ready", model!, qemu),
+    row("start-up: spawn to QMP ready, serve.ts bundled (deno bundle)", bundled!, qemu),
   ];
   WORKLOADS.forEach((w, i) => {
-    rows.push(row(w.name, model.latency[i]!, qemu === null ? null : qemu.latency[i]!));
+    rows.push(row(w.name, modelLatency[i]!, qemuLatency === null ? null : qemuLatency[i]!));
   });
   return rows;
 }

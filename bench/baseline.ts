@@ -57,9 +57,9 @@ export async function denoStartup(count: number): Promise<SampleStats> {
 }
 
 /**
- * Spawn-to-exit times of `deno run --allow-all qmp/serve.ts --help`: the
- * runtime plus loading the served model's module graph, with no machine and
- * no socket.
+ * Spawn-to-exit times of `deno run --allow-all qmp/serve.ts --from-source
+ * --help`: the runtime plus loading the served model's module graph, with no
+ * machine and no socket.
  *
  * @example
  * ```ts ignore
@@ -69,7 +69,7 @@ export async function denoStartup(count: number): Promise<SampleStats> {
  */
 export function serveLoadStartup(count: number): Promise<SampleStats> {
   const serve = new URL("../qmp/serve.ts", import.meta.url).pathname;
-  return spawnToExit(["run", "--allow-all", serve, "--help"], count);
+  return spawnToExit(["run", "--allow-all", serve, "--from-source", "--help"], count);
 }
 
 /** In-process cost of each latency workload, microseconds per call. */

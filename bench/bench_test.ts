@@ -65,6 +65,13 @@ Deno.test("--quick run through the CLI yields every part with finite numbers and
     "QMP round trip",
     "QMP round trip",
   ]);
+  // The --from-source start-up is shown, not a goal (the first start after a change).
+  assertEquals(r.wire.rows.map((w) => w.goal), [true, false, true, true, true]);
+  assertEquals(
+    r.goals.filter((g) => g.goal.includes("start-up: spawn to QMP ready")).length,
+    1,
+    "one served start-up goal",
+  );
   for (const w of r.wire.rows) {
     finiteStats(w.model, `${w.name} model`);
     if (qemuPresent) {

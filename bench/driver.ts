@@ -104,14 +104,14 @@ function judge(r: Omit<BenchResult, "goals" | "totalMs">): GoalResult[] {
     met: r.memory.worstRatio <= 1.1,
     note: "",
   });
-  for (const w of r.wire.rows) {
+  for (const w of r.wire.rows.filter((w) => w.goal)) {
     const met = w.ratioMedian === null ? null : w.ratioMedian <= 1 && (w.ratioP99 ?? 0) <= 1;
     let note = "";
     if (w.ratioMedian === null) note = "QEMU not found";
     else if (!met && w.name.startsWith("start-up")) {
       note = `Deno start-up: an empty module takes ${
         ms(r.wire.denoStartup.median)
-      } spawn to exit, loading serve.ts's module graph (--help) ${
+      } spawn to exit, loading serve's module graph (--from-source --help) ${
         ms(r.wire.serveLoadStartup.median)
       }; the rest is building the machine, binding the socket and the QMP handshake`;
     } else if (!met) {

@@ -10,11 +10,12 @@
 import { QmpClient } from "../qmp/client.ts";
 
 /**
- * Which server to start: the served model from source (`qmp/serve.ts`), the
- * served model as one bundled file (`deno bundle qmp/serve.ts`, see
- * {@linkcode bundleServe}), or QEMU.
+ * Which server to start: the served model as users start it (`qmp/serve.ts`,
+ * which loads its bundle cache when that is fresh), the served model loading
+ * its module graph (`qmp/serve.ts --from-source`, as the first start after a
+ * change does), or QEMU.
  */
-export type ServerKind = "model" | "model-bundled" | "qemu";
+export type ServerKind = "model" | "model-source" | "qemu";
 
 /** A started server with its negotiated client. */
 export interface StartedServer {
@@ -36,8 +37,6 @@ export interface StartOptions {
   profile?: string;
   /** Start-up timeout, milliseconds (default 20000). */
   timeoutMs?: number;
-  /** The bundled serve file (for `model-bundled`). */
-  bundle?: string;
 }
 
 const SERVE = new URL("../qmp/serve.ts", import.meta.url).pathname;
@@ -58,17 +57,13 @@ export function serverCommand(
       args: [...machine, "-display", "none", "-nodefaults", ...qmp],
     };
   }
-  if (kind === "model-bundled" && options.bundle === undefined) {
-    throw new TypeError(
-      "model-bundled needs options.bundle: expected the path bundleServe returned",
-    );
-  }
   return {
     program: Deno.execPath(),
     args: [
       "run",
       "--allow-all",
-      kind === "model-bundled" ? options.bundle! : SERVE,
+      SERVE,
+      ...(kind === "model-source" ? ["--from-source"] : []),
       "--quiet",
       "--profile",
       options.profile ?? "qemu-10.0",
@@ -167,27 +162,4 @@ export async function startServer(
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
-}
-
-/**
- * Bundles `qmp/serve.ts` into one JavaScript file (`deno bundle`) in `dir`
- * and returns its path.
- *
- * @throws {Error} when `deno bundle` fails, with its output.
- */
-export async function bundleServe(dir: string): Promise<string> {
-  const out = `${dir}/serve.bundle.js`;
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", SERVE, "-o", out],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!r.success) {
-    const dec = new TextDecoder();
-    throw new Error(
-      `deno bundle ${SERVE} exited ${r.code}: ${dec.decode(r.stderr)}${dec.decode(r.stdout)}`,
-    );
-  }
-  return out;
 }

@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { QmpClient } from "./client.ts";
 import { invocationDir, nearest } from "./command_line.ts";
 import { capture } from "./testing/capture.ts";
-import { main } from "./serve.ts";
+import { main } from "./serve_main.ts";
 
 Deno.test("nearest suggests the option one or two edits away, or a prefix, and nothing far", () => {
   const options = ["profile", "host", "listen-any", "concurrent-clients", "max-clients", "quiet"];

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { capture } from "./testing/capture.ts";
 import { serving } from "./testing/serving.ts";
-import { main } from "./serve.ts";
+import { main } from "./serve_main.ts";
 import { QmpServer } from "./server.ts";
 import { RawReader } from "./testing/raw_reader.ts";
 import { DCD_MACHINE } from "./testing/machines.ts";

@@ -14,7 +14,7 @@ import { type QemuBuild, qemuBuilds } from "../conformance/qemu/test_util.ts";
 import { createMachine } from "../model/machine.ts";
 import { StartupError } from "../model/machine_types.ts";
 import { QmpClient } from "./client.ts";
-import { main } from "./serve.ts";
+import { main } from "./serve_main.ts";
 import { capture } from "./testing/capture.ts";
 import { DCD_MACHINE } from "./testing/machines.ts";
 

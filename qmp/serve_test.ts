@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { QmpClient } from "./client.ts";
 import { STATE_COMMAND } from "./extension.ts";
 import { capture } from "./testing/capture.ts";
-import { main } from "./serve.ts";
+import { main } from "./serve_main.ts";
 import type { QmpServer } from "./server.ts";
 import { addArgs, DCD_MACHINE } from "./testing/machines.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { main } from "../serve.ts";
+import { main } from "../serve_main.ts";
 import { capture } from "./capture.ts";
 
 /**

@@ -26,10 +26,10 @@ import type { QmpClient } from "../qmp/client.ts";
 import { BLOCK, DEVICE_PATH } from "./machines.ts";
 import { readManifest, staleness } from "../qmp/serve_cache.ts";
 import { type ServerKind, type StartOptions, startServer } from "./processes.ts";
+import { type SampleStats, summarize } from "./stats.ts";
 
 const SERVE_MAIN = new URL("../qmp/serve_main.ts", import.meta.url);
 const SERVE_CACHE = new URL("../.cache/serve/", import.meta.url);
-import { type SampleStats, summarize } from "./stats.ts";
 
 /** One comparison row; times in milliseconds. */
 export interface WireRow {
@@ -145,7 +145,10 @@ async function roundTrips(
  */
 export async function interleavedStartups(
   kinds: readonly ServerKind[],
-  o: Pick<WireOptions, "machine" | "startups" | "progress"> & StartOptions,
+  o: Pick<WireOptions, "machine" | "startups" | "progress"> & StartOptions & {
+    /** Runs after the warm-up round (throw to stop before the measured rounds). */
+    afterWarmup?: () => void;
+  },
 ): Promise<number[][]> {
   const machine = [...o.machine, "-S"];
   const out: number[][] = kinds.map(() => []);
@@ -155,6 +158,7 @@ export async function interleavedStartups(
       if (round > 0) out[k]!.push(s.readyMs); // the first round warms caches
       await s.stop();
     }
+    if (round === 0) o.afterWarmup?.();
   }
   o.progress?.(`wire: ${kinds.join(", ")}: ${o.startups} start-ups each measured, interleaved`);
   return out;
@@ -225,14 +229,18 @@ export async function runWire(o: WireOptions): Promise<WireRow[]> {
     "model-source",
     ...(o.qemuAvailable ? ["qemu" as const] : []),
   ];
-  const [model, source, qemu = null] = await interleavedStartups(kinds, o);
-  // The warm-up round's first start rebuilt the bundle cache if it was stale.
-  const stale = staleness(readManifest(SERVE_CACHE), SERVE_MAIN);
-  if (stale !== undefined) {
-    throw new Error(
-      `serve's bundle cache is not fresh after a start (${stale}): the start-up row would measure the module graph`,
-    );
-  }
+  const [model, source, qemu = null] = await interleavedStartups(kinds, {
+    ...o,
+    // The warm-up round's first start rebuilt the bundle cache if it was stale.
+    afterWarmup: () => {
+      const stale = staleness(readManifest(SERVE_CACHE), SERVE_MAIN);
+      if (stale !== undefined) {
+        throw new Error(
+          `serve's bundle cache is not fresh after a start (${stale}): the start-up row would measure the module graph`,
+        );
+      }
+    },
+  });
   const modelLatency = await latencies("model", o);
   const qemuLatency = o.qemuAvailable ? await latencies("qemu", o) : null;
   const rows = [

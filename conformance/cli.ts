@@ -711,6 +711,6 @@ async function record(argv: string[], io: Io): Promise<number> {
 
 if (import.meta.main) {
   // `deno task` runs in the repository root: relative paths mean the user's directory.
-  enterInvocationDir(new URL("..", import.meta.url).pathname);
+  enterInvocationDir(decodeURIComponent(new URL("..", import.meta.url).pathname));
   Deno.exitCode = await main(Deno.args);
 }

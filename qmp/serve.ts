@@ -19,7 +19,7 @@ import { runServe } from "./serve_cache.ts";
 
 if (import.meta.main) {
   // `deno task serve` runs in the repository root: socket paths mean the user's directory.
-  enterInvocationDir(new URL("..", import.meta.url).pathname);
+  enterInvocationDir(decodeURIComponent(new URL("..", import.meta.url).pathname));
   Deno.exit(
     await runServe(Deno.args, {
       entry: new URL("./serve_main.ts", import.meta.url),

@@ -34,12 +34,17 @@ export interface ServeModule {
   main(args: readonly string[], deps?: ServeDeps): Promise<number>;
 }
 
-/** A file's stamps as the manifest keeps them (`missing` when there was no file). */
+/**
+ * A file's stamps as the manifest keeps them (`missing` when there was no
+ * file, `unreadable` when it could not be looked at).
+ */
 export interface FileStamp {
   /** Absolute path. */
   path: string;
   /** The file was not there. */
   missing?: true;
+  /** The file could not be looked at (why); never the same as a kept stamp. */
+  unreadable?: string;
   /** Inode number. */
   ino?: number | null;
   /** Size in bytes. */
@@ -88,17 +93,23 @@ export interface ServeCacheOptions {
   dir: URL;
 }
 
-/** Outcome of {@linkcode buildBundle}. */
+/**
+ * Outcome of {@linkcode buildBundle}; `unwritable` when the cache folder
+ * cannot be written (a read-only checkout: nothing to say about it).
+ */
 export type BuildOutcome =
   | { built: true; manifest: BundleManifest }
-  | { built: false; reason: string };
+  | { built: false; reason: string; unwritable?: true };
+
+/** Leftovers of a build killed between writing and renaming, removed after this long. */
+const TMP_MAX_AGE_MS = 60_000;
 
 const MANIFEST = "manifest.json";
 
 // A relative specifier after `from` or `import` (static, side-effect and
 // dynamic imports, re-exports). Comments are scanned too: that can only add
 // files to the manifest, never leave one out.
-const RELATIVE_IMPORT = /(?:^|[^\w$.])(?:from|import)\s*\(?\s*(["'])(\.{1,2}\/[^"'\n]+)\1/g;
+const RELATIVE_IMPORT = /(?:^|[^\w$.])(?:from|import)\s*\(?\s*(["'`])(\.{1,2}\/[^"'`\n]+)\1/g;
 const SCANNED = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 
 function readText(path: string): string | undefined {
@@ -109,6 +120,15 @@ function readText(path: string): string | undefined {
       return undefined;
     }
     throw e;
+  }
+}
+
+/** The text of a file, or undefined when it cannot be read for any reason. */
+function textOrUndefined(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -160,7 +180,7 @@ export function stampFiles(paths: readonly string[]): FileStamp[] {
       info = Deno.statSync(path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return { path, missing: true };
-      throw e;
+      return { path, unreadable: (e as Error).message };
     }
     return {
       path,
@@ -173,13 +193,15 @@ export function stampFiles(paths: readonly string[]): FileStamp[] {
 }
 
 function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  if (a.unreadable !== undefined || b.unreadable !== undefined) return false;
   return a.path === b.path && a.missing === b.missing && a.ino === b.ino && a.size === b.size &&
     a.mtime === b.mtime && a.ctime === b.ctime;
 }
 
 /** Whether a file is unchanged since its stamp was taken (its text too, when kept). */
 function unchanged(kept: FileStamp, now: FileStamp): boolean {
-  return sameStamp(kept, now) && (kept.text === undefined || readText(kept.path) === kept.text);
+  return sameStamp(kept, now) &&
+    (kept.text === undefined || textOrUndefined(kept.path) === kept.text);
 }
 
 /**
@@ -193,7 +215,7 @@ function buildStamps(paths: readonly string[], startMs: number): FileStamp[] {
   const racyFrom = (Math.floor(startMs / 1000) - 1) * 1000;
   return stampFiles(paths).map((st) => {
     if (st.missing || Math.max(st.mtime ?? Infinity, st.ctime ?? Infinity) < racyFrom) return st;
-    const text = readText(st.path);
+    const text = textOrUndefined(st.path);
     return text === undefined ? st : { ...st, text };
   });
 }
@@ -252,8 +274,13 @@ export async function loadServe(
 ): Promise<LoadedServe> {
   let reason = "--from-source";
   if (options.fromSource !== true && options.entry.protocol === "file:") {
-    const manifest = readManifest(options.dir);
-    reason = staleness(manifest, options.entry) ?? "";
+    let manifest: BundleManifest | undefined;
+    try {
+      manifest = readManifest(options.dir);
+      reason = staleness(manifest, options.entry) ?? "";
+    } catch (e) {
+      reason = `cannot check the bundle: ${(e as Error).message}`;
+    }
     if (reason === "") {
       try {
         return {
@@ -310,9 +337,12 @@ function writeAtomically(dir: URL, name: string, text: string): void {
 
 /**
  * Bundles `options.entry` into `options.dir` and writes its manifest; older
- * bundles there are removed. Nothing is written when `Deno.bundle` fails,
- * when the bundle reads `import.meta` (it would mean the cache folder, not
- * the module's own place), or when a file changed while it was bundled.
+ * bundles there are removed, and temporary files older than a minute (of a
+ * build that was killed). Nothing is written when the folder cannot be
+ * written, when `Deno.bundle` fails, when the bundle reads `import.meta` (it
+ * would mean the cache folder, not the module's own place), when it holds a
+ * module the import scan did not find (it would not be stamped), or when a
+ * file changed while it was bundled.
  *
  * @example
  * ```ts ignore
@@ -330,6 +360,18 @@ export async function buildBundle(options: ServeCacheOptions): Promise<BuildOutc
     return {
       built: false,
       reason: 'Deno.bundle is not enabled (deno.json: "unstable": ["bundle"])',
+    };
+  }
+  try {
+    Deno.mkdirSync(options.dir, { recursive: true });
+    const probe = new URL(`.probe-${Deno.pid}-${crypto.randomUUID()}`, options.dir);
+    Deno.writeTextFileSync(probe, "");
+    Deno.removeSync(probe);
+  } catch (e) {
+    return {
+      built: false,
+      reason: `cannot write ${decodeURIComponent(options.dir.pathname)}: ${(e as Error).message}`,
+      unwritable: true,
     };
   }
   const paths = sourceFiles(options.entry);
@@ -357,6 +399,16 @@ export async function buildBundle(options: ServeCacheOptions): Promise<BuildOutc
       reason: "the bundle reads import.meta, which would mean the cache folder",
     };
   }
+  // Every module the bundler took (its `// path` markers, relative to the
+  // working directory) must be one the manifest stamps.
+  const stamped = new Set(paths);
+  const cwd = new URL(`file://${Deno.cwd().replace(/\/?$/, "/")}`);
+  for (const m of text.matchAll(/^\/\/ (\S.*\.(?:[cm]?[jt]sx?|json))$/gm)) {
+    const p = decodeURIComponent(new URL(m[1]!, cwd).pathname);
+    if (!stamped.has(p)) {
+      return { built: false, reason: `the bundle holds ${p}, which the import scan did not find` };
+    }
+  }
   const after = stampFiles(sourceFiles(options.entry));
   if (after.length !== before.length || after.some((s, i) => !unchanged(before[i]!, s))) {
     return { built: false, reason: "a source file changed while it was bundled" };
@@ -370,15 +422,19 @@ export async function buildBundle(options: ServeCacheOptions): Promise<BuildOutc
     bundle: name,
     files: before,
   };
-  Deno.mkdirSync(options.dir, { recursive: true });
   writeAtomically(options.dir, name, text);
   writeAtomically(options.dir, MANIFEST, JSON.stringify(manifest, null, 1) + "\n");
+  const now = Date.now();
   for (const e of Deno.readDirSync(options.dir)) {
-    if (e.isFile && /^serve-[\w-]+\.js$/.test(e.name) && e.name !== name) {
-      try {
-        Deno.removeSync(new URL(e.name, options.dir));
-      } catch { /* another serve removed it */ }
-    }
+    if (!e.isFile || e.name === name) continue;
+    const file = new URL(e.name, options.dir);
+    try {
+      if (/^serve-[\w-]+\.js$/.test(e.name)) Deno.removeSync(file);
+      else if (/\.tmp-\d+-[\w-]+$/.test(e.name)) {
+        const mtime = Deno.statSync(file).mtime?.getTime() ?? now;
+        if (now - mtime > TMP_MAX_AGE_MS) Deno.removeSync(file);
+      }
+    } catch { /* another serve removed it */ }
   }
   return { built: true, manifest };
 }
@@ -390,8 +446,8 @@ export const BUILD_WAIT_MS = 10_000;
  * Runs `serve`: loads its command module (see {@linkcode loadServe}) and
  * runs it; after a start from source it rebuilds the bundle once the server
  * listens (see {@linkcode buildBundle}), and waits for that build on exit.
- * A build that fails is said on stderr (unless `--quiet`); the exit status is
- * the command's.
+ * A build that fails is said on stderr (unless `--quiet`; a cache folder that
+ * cannot be written is not said); the exit status is the command's.
  */
 export async function runServe(
   args: readonly string[],
@@ -408,7 +464,9 @@ export async function runServe(
     deps.onListening = () => {
       build ??= buildBundle(options).then(
         (r) => {
-          if (!r.built && !quiet) console.error(`serve: bundle cache not refreshed: ${r.reason}`);
+          if (!r.built && r.unwritable !== true && !quiet) {
+            console.error(`serve: bundle cache not refreshed: ${r.reason}`);
+          }
         },
         (e) => {
           if (!quiet) console.error(`serve: bundle cache not refreshed: ${(e as Error).message}`);

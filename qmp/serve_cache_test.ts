@@ -84,7 +84,9 @@ Deno.test("a bundle stands for its sources only while every file keeps its stamp
 
     const value = path(new URL("src/value.ts", root));
     const before = Deno.statSync(value);
-    await new Promise((r) => setTimeout(r, 20)); // a change time to tell apart
+    // Most likely within the second of the build: the change time (whole
+    // seconds) may not move, so the text kept for such a file must tell.
+    await new Promise((r) => setTimeout(r, 20));
     writeValue(root, "3"); // same size
     Deno.utimeSync(value, before.atime!, before.mtime!);
     assertEquals(Deno.statSync(value).mtime?.getTime(), before.mtime?.getTime());
@@ -236,5 +238,88 @@ Deno.test("runServe --from-source neither uses nor builds the bundle", async () 
     const status = await runServe(["--from-source", "--help"], { entry: SERVE_MAIN, dir });
     assertEquals(status, 0);
     assertEquals([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("a manifest naming a path that cannot be looked at means the source, not a failed start", async () => {
+  await inTempDir(async (root) => {
+    const entry = writeProject(root, "2");
+    const dir = new URL(".cache/", root);
+    const built = await buildBundle({ entry, dir });
+    ok(built.built);
+    const blocked = path(new URL("src/main.ts/inner.ts", root)); // under a file: ENOTDIR
+    const m = {
+      ...built.manifest,
+      files: [...built.manifest.files, { path: blocked, missing: true as const }],
+    };
+    Deno.writeTextFileSync(new URL("manifest.json", dir), JSON.stringify(m));
+    const loaded = await loadServe({ entry, dir });
+    assertEquals([loaded.from, loaded.reason], ["source", `${blocked} changed`]);
+    assertEquals(await loaded.module.main([]), 42);
+  });
+});
+
+Deno.test("no bundle is built when it holds a module the import scan did not find (an absolute specifier)", async () => {
+  await inTempDir(async (root) => {
+    const entry = writeProject(root, "2");
+    const abs = path(new URL("lib/abs.ts", root));
+    Deno.writeTextFileSync(abs, "export const ABS = 0;\n");
+    Deno.writeTextFileSync(
+      new URL("lib/base.ts", root),
+      `import { ABS } from "${abs}";\nexport const BASE = 40 + ABS;\n`,
+    );
+    const dir = new URL(".cache/", root);
+    const r = await buildBundle({ entry, dir });
+    assertEquals(r, {
+      built: false,
+      reason: `the bundle holds ${abs}, which the import scan did not find`,
+    });
+    assertEquals(readManifest(dir), undefined);
+  });
+});
+
+Deno.test("a cache folder that cannot be written builds nothing and says so only in the outcome", async () => {
+  await inTempDir(async (root) => {
+    const entry = writeProject(root, "2");
+    const dir = new URL("src/main.ts/cache/", root); // under a file
+    const r = await buildBundle({ entry, dir });
+    ok(
+      !r.built && r.unwritable === true && r.reason.startsWith("cannot write "),
+      JSON.stringify(r),
+    );
+  });
+});
+
+Deno.test("a build removes older bundles and temporary files older than a minute, not fresh ones", async () => {
+  await inTempDir(async (root) => {
+    const entry = writeProject(root, "2");
+    const dir = new URL(".cache/", root);
+    Deno.mkdirSync(dir);
+    const old = new URL("serve-old.js.tmp-1-abc", dir);
+    const fresh = new URL("manifest.json.tmp-2-def", dir);
+    Deno.writeTextFileSync(new URL("serve-older.js", dir), "");
+    Deno.writeTextFileSync(old, "");
+    Deno.writeTextFileSync(fresh, "");
+    const longAgo = new Date(Date.now() - 120_000);
+    Deno.utimeSync(old, longAgo, longAgo);
+    const r = await buildBundle({ entry, dir });
+    ok(r.built);
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assertEquals(names, ["manifest.json", "manifest.json.tmp-2-def", r.manifest.bundle].sort());
+  });
+});
+
+Deno.test("files last changed over a second before the build keep only their stamps, and an edit moves them", async () => {
+  await inTempDir(async (root) => {
+    const entry = writeProject(root, "2");
+    await new Promise((r) => setTimeout(r, 2100)); // out of the racy second
+    const dir = new URL(".cache/", root);
+    const built = await buildBundle({ entry, dir });
+    ok(built.built);
+    ok(built.manifest.files.every((f) => f.text === undefined), "no text kept");
+    assertEquals(staleness(readManifest(dir), entry), undefined);
+    const value = path(new URL("src/value.ts", root));
+    writeValue(root, "5");
+    assertEquals(staleness(readManifest(dir), entry), `${value} changed`);
   });
 });

@@ -361,6 +361,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
   } catch (e) {
     signals?.dispose();
     cleanup();
+    await bound.close();
     stderr(`serve: ${(e as Error).message}`);
     return 1;
   }

@@ -136,6 +136,7 @@ function spawnServe(monitors: string[], stdin: "piped" | "null" = "null"): Deno.
       "run",
       "--allow-all",
       new URL("./serve.ts", import.meta.url).pathname,
+      "--from-source", // the same start whatever the bundle cache holds
       "--quiet",
       "--",
       ...DCD_MACHINE,

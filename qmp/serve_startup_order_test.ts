@@ -1,9 +1,10 @@
 /**
  * The order of `serve`'s start-up, against QEMU's: QEMU creates its QMP
  * monitor's socket before it builds the machine and its devices (a `-device`
- * or `-machine` error comes with the socket already bound, and QEMU leaves
- * the socket file behind), and `serve` binds its sockets before it builds the
- * machine too (it removes the socket after a start-up error). The QEMU half
+ * error or a machine property error comes with the socket already bound, and
+ * QEMU leaves the socket file behind; an unknown machine type or a bad
+ * `-object` fails before it), and `serve` binds its sockets before it builds
+ * the machine (it removes the socket after a start-up error). The QEMU half
  * runs on every build the tests know (`qemuBuilds()`), skipped loudly when
  * there is none.
  *

@@ -72,7 +72,7 @@ Deno.test("out of file descriptors, serve keeps listening and greets a client on
     quote(deno),
     "run -A",
     quote(serve),
-    "--concurrent-clients --max-clients 1000 --",
+    "--from-source --concurrent-clients --max-clients 1000 --", // no bundle build competing for fds
     ...DCD_MACHINE.map(quote),
     "-qmp",
     quote(`unix:${path},server=on,wait=off`),

@@ -61,6 +61,7 @@ for (const profile of ["qemu-10.0", "qemu-11.1"]) {
           "run",
           "--allow-all",
           new URL("./serve.ts", import.meta.url).pathname,
+          "--from-source", // no bundle build in the background of the measurement
           "--quiet",
           "--concurrent-clients",
           "--profile",

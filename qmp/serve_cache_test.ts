@@ -9,19 +9,14 @@ import {
   sourceFiles,
   staleness,
 } from "./serve_cache.ts";
+import { connectWhenListening, inTempDir } from "./testing/files.ts";
 import { RawReader } from "./testing/raw_reader.ts";
-import { DCD_MACHINE } from "./testing/machines.ts";
+import { DCD_MACHINE, quietServeArgs } from "./testing/machines.ts";
 
 const SERVE_MAIN = new URL("./serve_main.ts", import.meta.url);
 
-async function inTempDir(fn: (dir: URL) => Promise<void> | void): Promise<void> {
-  const path = await Deno.makeTempDir({ prefix: "serve-cache-test-" });
-  try {
-    await fn(new URL(`file://${path}/`));
-  } finally {
-    await Deno.remove(path, { recursive: true });
-  }
-}
+const inTempUrl = (fn: (dir: URL) => Promise<void> | void) =>
+  inTempDir("serve-cache-test-", (path) => fn(new URL(`file://${path}/`)));
 
 /** A tiny project: deno.json, src/main.ts -> ./value.ts -> ../lib/base.ts. */
 function writeProject(root: URL, value: string): URL {
@@ -54,7 +49,7 @@ function writeValue(root: URL, value: string): void {
 const path = (u: URL) => decodeURIComponent(u.pathname);
 
 Deno.test("sourceFiles follows relative imports through every file, lists names that are not there, and the nearest deno.json and deno.lock", async () => {
-  await inTempDir((root) => {
+  await inTempUrl((root) => {
     const entry = writeProject(root, "2");
     assertEquals(
       sourceFiles(entry),
@@ -71,7 +66,7 @@ Deno.test("sourceFiles follows relative imports through every file, lists names 
 });
 
 Deno.test("a bundle stands for its sources only while every file keeps its stamps: an edit that restores the modification time still makes it stale", async () => {
-  await inTempDir(async (root) => {
+  await inTempUrl(async (root) => {
     const entry = writeProject(root, "2");
     const dir = new URL(".cache/", root);
     const options = { entry, dir };
@@ -111,7 +106,7 @@ Deno.test("a bundle stands for its sources only while every file keeps its stamp
 });
 
 Deno.test("another Deno, another entry or an unreadable manifest means the source, saying why", async () => {
-  await inTempDir(async (root) => {
+  await inTempUrl(async (root) => {
     const entry = writeProject(root, "2");
     const dir = new URL(".cache/", root);
     const built = await buildBundle({ entry, dir });
@@ -138,7 +133,7 @@ Deno.test("another Deno, another entry or an unreadable manifest means the sourc
 });
 
 Deno.test("a bundle that fails to load means a start from source, with the reason", async () => {
-  await inTempDir(async (root) => {
+  await inTempUrl(async (root) => {
     const entry = writeProject(root, "2");
     const dir = new URL(".cache/", root);
     const built = await buildBundle({ entry, dir });
@@ -154,21 +149,9 @@ Deno.test("a bundle that fails to load means a start from source, with the reaso
 /** One QMP session's raw bytes against a served machine (greeting, commands, an error, quit). */
 async function session(module: ServeModule, dir: URL, name: string): Promise<string> {
   const sock = path(new URL(`${name}.sock`, dir));
-  const done = module.main([
-    "--quiet",
-    "--profile",
-    "qemu-10.0",
-    "--",
-    ...DCD_MACHINE,
-    "-qmp",
-    `unix:${sock},server=on,wait=off`,
-  ], { stderr: () => {}, stdout: () => {} });
-  let conn: Deno.Conn | undefined;
-  for (let i = 0; i < 500 && conn === undefined; i++) {
-    conn = await Deno.connect({ transport: "unix", path: sock }).catch(() => undefined);
-    if (conn === undefined) await new Promise((r) => setTimeout(r, 10));
-  }
-  const raw = new RawReader(conn!);
+  const done = module.main(quietServeArgs(sock), { stderr: () => {}, stdout: () => {} });
+  const conn = await connectWhenListening(sock);
+  const raw = new RawReader(conn);
   const lines = () => raw.text.split("\n").length - 1;
   await raw.readUntil(() => lines() >= 1, 5000);
   const input = [
@@ -179,17 +162,17 @@ async function session(module: ServeModule, dir: URL, name: string): Promise<str
     { execute: "quit" },
   ];
   for (const [i, cmd] of input.entries()) {
-    await conn!.write(new TextEncoder().encode(JSON.stringify(cmd) + "\n"));
+    await conn.write(new TextEncoder().encode(JSON.stringify(cmd) + "\n"));
     await raw.readUntil(() => lines() >= i + 2, 5000);
   }
   await raw.readUntil(() => false, 200); // the SHUTDOWN event, then the end
-  conn!.close();
+  conn.close();
   assertEquals(await done, 0);
   return raw.text;
 }
 
 Deno.test("serve's own bundle reads no import.meta and serves the same bytes as its source", async () => {
-  await inTempDir(async (dir) => {
+  await inTempUrl(async (dir) => {
     const built = await buildBundle({ entry: SERVE_MAIN, dir });
     ok(built.built, built.built ? "" : built.reason);
     const files = built.manifest.files.map((f) => f.path);
@@ -210,23 +193,19 @@ Deno.test("serve's own bundle reads no import.meta and serves the same bytes as 
 });
 
 Deno.test("runServe rebuilds the bundle after a start from source, once it listens, and waits for it on exit", async () => {
-  await inTempDir(async (dir) => {
+  await inTempUrl(async (dir) => {
     const sock = path(new URL("q.sock", dir));
     const run = runServe(
       ["--quiet", "--", ...DCD_MACHINE, "-qmp", `unix:${sock},server=on,wait=off`],
       { entry: SERVE_MAIN, dir },
     );
-    let conn: Deno.Conn | undefined;
-    for (let i = 0; i < 500 && conn === undefined; i++) {
-      conn = await Deno.connect({ transport: "unix", path: sock }).catch(() => undefined);
-      if (conn === undefined) await new Promise((r) => setTimeout(r, 10));
-    }
-    await conn!.write(
+    const conn = await connectWhenListening(sock);
+    await conn.write(
       new TextEncoder().encode('{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n'),
     );
-    const raw = new RawReader(conn!);
+    const raw = new RawReader(conn);
     await raw.readUntil(() => false, 300);
-    conn!.close();
+    conn.close();
     assertEquals(await run, 0);
     assertEquals(staleness(readManifest(dir), SERVE_MAIN), undefined, "a fresh bundle on exit");
     assertEquals((await loadServe({ entry: SERVE_MAIN, dir })).from, "bundle");
@@ -234,7 +213,7 @@ Deno.test("runServe rebuilds the bundle after a start from source, once it liste
 });
 
 Deno.test("runServe --from-source neither uses nor builds the bundle", async () => {
-  await inTempDir(async (dir) => {
+  await inTempUrl(async (dir) => {
     const status = await runServe(["--from-source", "--help"], { entry: SERVE_MAIN, dir });
     assertEquals(status, 0);
     assertEquals([...Deno.readDirSync(dir)], []);
@@ -242,7 +221,7 @@ Deno.test("runServe --from-source neither uses nor builds the bundle", async () 
 });
 
 Deno.test("a manifest naming a path that cannot be looked at means the source, not a failed start", async () => {
-  await inTempDir(async (root) => {
+  await inTempUrl(async (root) => {
     const entry = writeProject(root, "2");
     const dir = new URL(".cache/", root);
     const built = await buildBundle({ entry, dir });
@@ -260,7 +239,7 @@ Deno.test("a manifest naming a path that cannot be looked at means the source, n
 });
 
 Deno.test("no bundle is built when it holds a module the import scan did not find (an absolute specifier)", async () => {
-  await inTempDir(async (root) => {
+  await inTempUrl(async (root) => {
     const entry = writeProject(root, "2");
     const abs = path(new URL("lib/abs.ts", root));
     Deno.writeTextFileSync(abs, "export const ABS = 0;\n");
@@ -279,7 +258,7 @@ Deno.test("no bundle is built when it holds a module the import scan did not fin
 });
 
 Deno.test("a cache folder that cannot be written builds nothing and says so only in the outcome", async () => {
-  await inTempDir(async (root) => {
+  await inTempUrl(async (root) => {
     const entry = writeProject(root, "2");
     const dir = new URL("src/main.ts/cache/", root); // under a file
     const r = await buildBundle({ entry, dir });
@@ -291,7 +270,7 @@ Deno.test("a cache folder that cannot be written builds nothing and says so only
 });
 
 Deno.test("a build removes older bundles and temporary files older than a minute, not fresh ones", async () => {
-  await inTempDir(async (root) => {
+  await inTempUrl(async (root) => {
     const entry = writeProject(root, "2");
     const dir = new URL(".cache/", root);
     Deno.mkdirSync(dir);
@@ -310,7 +289,7 @@ Deno.test("a build removes older bundles and temporary files older than a minute
 });
 
 Deno.test("files last changed over a second before the build keep only their stamps, and an edit moves them", async () => {
-  await inTempDir(async (root) => {
+  await inTempUrl(async (root) => {
     const entry = writeProject(root, "2");
     await new Promise((r) => setTimeout(r, 2100)); // out of the racy second
     const dir = new URL(".cache/", root);

@@ -17,7 +17,8 @@ import { StartupError } from "../model/machine_types.ts";
 import { QmpClient } from "./client.ts";
 import { main } from "./serve_main.ts";
 import { capture } from "./testing/capture.ts";
-import { DCD_MACHINE } from "./testing/machines.ts";
+import { inTempDir, isSocket } from "./testing/files.ts";
+import { DCD_MACHINE, quietServeArgs } from "./testing/machines.ts";
 
 /** The DCD machine with its type-3 device's memdev misspelt. */
 const BAD_DEVICE: readonly string[] = [
@@ -25,40 +26,17 @@ const BAD_DEVICE: readonly string[] = [
   DCD_MACHINE.at(-1)!.replace("volatile-dc-memdev=vmem0", "volatile-dc-memdev=nope"),
 ];
 
-function isSocket(path: string): boolean {
-  try {
-    return Deno.lstatSync(path).isSocket === true;
-  } catch {
-    return false;
-  }
-}
-
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "serve-order-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const tempDir = (fn: (dir: string) => Promise<void>) => inTempDir("serve-order-test-", fn);
 
 Deno.test("serve binds its QMP socket before it builds the machine, and greets a client that connected meanwhile", async () => {
-  await inTempDir(async (dir) => {
+  await tempDir(async (dir) => {
     const sock = `${dir}/q.sock`;
     let boundFirst = false;
     let early: Promise<QmpClient> | undefined;
     const stop = Promise.withResolvers<void>();
     const listening = Promise.withResolvers<void>();
     const c = capture();
-    const done = main([
-      "--quiet",
-      "--profile",
-      "qemu-10.0",
-      "--",
-      ...DCD_MACHINE,
-      "-qmp",
-      `unix:${sock},server=on,wait=off`,
-    ], {
+    const done = main(quietServeArgs(sock), {
       ...c.deps,
       stopSignal: stop.promise,
       onListening: () => listening.resolve(),
@@ -83,7 +61,7 @@ Deno.test("serve binds its QMP socket before it builds the machine, and greets a
 });
 
 Deno.test("a start-up error after the socket is bound exits 1 with QEMU's message and removes the socket", async () => {
-  await inTempDir(async (dir) => {
+  await tempDir(async (dir) => {
     const sock = `${dir}/q.sock`;
     let boundFirst = false;
     const c = capture();
@@ -104,7 +82,7 @@ Deno.test("a start-up error after the socket is bound exits 1 with QEMU's messag
 });
 
 Deno.test("an unexpected failure while building the machine releases the bound socket and is rethrown", async () => {
-  await inTempDir(async (dir) => {
+  await tempDir(async (dir) => {
     const sock = `${dir}/q.sock`;
     const c = capture();
     let threw: unknown;
@@ -158,7 +136,7 @@ if (builds.length === 0) {
 }
 for (const build of builds) {
   Deno.test(`${build.label} binds its QMP socket before it reports a -device error, and the model's message is the same`, async () => {
-    await inTempDir(async (dir) => {
+    await tempDir(async (dir) => {
       const r = await qemuOrder(build, dir, BAD_DEVICE);
       assertEquals(r.code, 1, r.stderr);
       ok(r.socketLeft, `QEMU's socket file is there after its -device error: ${r.stderr}`);

@@ -2,20 +2,13 @@ import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict
 import { QmpClient } from "./client.ts";
 import { bindSockets, QmpServer } from "./server.ts";
 import { FakeMachine } from "./testing/fake_machine.ts";
+import { inTempDir, isGone } from "./testing/files.ts";
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "qmp-bound-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const tempDir = (fn: (dir: string) => Promise<void>) => inTempDir("qmp-bound-test-", fn);
 
 Deno.test("clients that connect to bound sockets before the server exists are greeted by it once it exists", async () => {
-  await inTempDir(async (dir) => {
+  await tempDir(async (dir) => {
     const bound = await bindSockets([`unix:${dir}/q.sock,server=on,wait=off`, "tcp:127.0.0.1:0"]);
     assertEquals(bound.addresses[0], `unix:${dir}/q.sock`);
     ok(/^tcp:127\.0\.0\.1:[1-9][0-9]*$/.test(bound.addresses[1]!), bound.addresses[1]);
@@ -42,30 +35,18 @@ Deno.test("clients that connect to bound sockets before the server exists are gr
     } finally {
       await server.close();
     }
-    let gone = false;
-    try {
-      Deno.lstatSync(`${dir}/q.sock`);
-    } catch (e) {
-      gone = e instanceof Deno.errors.NotFound;
-    }
-    ok(gone, "the server removes the socket it was handed on close");
+    ok(isGone(`${dir}/q.sock`), "the server removes the socket it was handed on close");
   });
 });
 
 Deno.test("closing bound sockets no server took removes the socket file and ends a waiting client's connection", async () => {
-  await inTempDir(async (dir) => {
+  await tempDir(async (dir) => {
     const path = `${dir}/q.sock`;
     const bound = await bindSockets([`unix:${path},server=on,wait=off`]);
     const conn = await Deno.connect({ transport: "unix", path });
     await bound.close();
     await bound.close(); // twice is harmless
-    let gone = false;
-    try {
-      Deno.lstatSync(path);
-    } catch (e) {
-      gone = e instanceof Deno.errors.NotFound;
-    }
-    ok(gone, "socket file removed");
+    ok(isGone(path), "socket file removed");
     const buf = new Uint8Array(16);
     let ended: boolean;
     try {
@@ -79,7 +60,7 @@ Deno.test("closing bound sockets no server took removes the socket file and ends
 });
 
 Deno.test("bound sockets go to one server only, and never together with listen addresses", async () => {
-  await inTempDir(async (dir) => {
+  await tempDir(async (dir) => {
     const bound = await bindSockets([`unix:${dir}/a.sock,server=on,wait=off`]);
     await rejects(
       QmpServer.listen({ machine: new FakeMachine(), bound, listen: [`unix:${dir}/b.sock`] }),
@@ -106,19 +87,13 @@ Deno.test("bound sockets go to one server only, and never together with listen a
 });
 
 Deno.test("bindSockets binds nothing when one address fails: the sockets bound before it are released", async () => {
-  await inTempDir(async (dir) => {
+  await tempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/taken`, "not a socket");
     await rejects(
       bindSockets([`unix:${dir}/first.sock,server=on,wait=off`, `unix:${dir}/taken,server=on`]),
       /a file that is not a socket is in the way/,
     );
-    let gone = false;
-    try {
-      Deno.lstatSync(`${dir}/first.sock`);
-    } catch (e) {
-      gone = e instanceof Deno.errors.NotFound;
-    }
-    ok(gone, "the first socket was removed again");
+    ok(isGone(`${dir}/first.sock`), "the first socket was removed again");
     assertEquals(await Deno.readTextFile(`${dir}/taken`), "not a socket");
   });
 });

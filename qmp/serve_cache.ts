@@ -105,6 +105,12 @@ export type BuildOutcome =
 const TMP_MAX_AGE_MS = 60_000;
 
 const MANIFEST = "manifest.json";
+/** A bundle's file name in the cache folder. */
+const BUNDLE_NAME = /^serve-[\w-]+\.js$/;
+/** A temporary file of {@linkcode writeAtomically} or of the writability probe. */
+const TMP_NAME = /\.tmp-\d+-[\w-]+$/;
+
+const tmpName = (name: string) => `${name}.tmp-${Deno.pid}-${crypto.randomUUID()}`;
 
 // A relative specifier after `from` or `import` (static, side-effect and
 // dynamic imports, re-exports). Comments are scanned too: that can only add
@@ -112,18 +118,10 @@ const MANIFEST = "manifest.json";
 const RELATIVE_IMPORT = /(?:^|[^\w$.])(?:from|import)\s*\(?\s*(["'`])(\.{1,2}\/[^"'`\n]+)\1/g;
 const SCANNED = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 
-function readText(path: string): string | undefined {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory) {
-      return undefined;
-    }
-    throw e;
-  }
-}
-
-/** The text of a file, or undefined when it cannot be read for any reason. */
+/**
+ * The text of a file, or undefined when it cannot be read for any reason
+ * (its stamp then says missing or unreadable, so the bundle is not used).
+ */
 function textOrUndefined(path: string): string | undefined {
   try {
     return Deno.readTextFileSync(path);
@@ -154,13 +152,13 @@ export function sourceFiles(entry: URL): string[] {
     if (seen.has(path)) continue;
     seen.add(path);
     if (!SCANNED.test(path)) continue;
-    const text = readText(path);
+    const text = textOrUndefined(path);
     if (text === undefined) continue;
     for (const m of text.matchAll(RELATIVE_IMPORT)) todo.push(new URL(m[2]!, url));
   }
   for (let dir = new URL("./", entry);; dir = new URL("../", dir)) {
     const found = ["deno.json", "deno.jsonc"].map((n) => new URL(n, dir)).find((u) =>
-      readText(decodeURIComponent(u.pathname)) !== undefined
+      textOrUndefined(decodeURIComponent(u.pathname)) !== undefined
     );
     if (found !== undefined) {
       seen.add(decodeURIComponent(found.pathname));
@@ -232,7 +230,7 @@ export function readManifest(dir: URL): BundleManifest | undefined {
   if (
     m === null || typeof m !== "object" || m.format !== 1 || typeof m.deno !== "string" ||
     typeof m.entry !== "string" || typeof m.bundle !== "string" ||
-    !/^serve-[\w-]+\.js$/.test(m.bundle) ||
+    !BUNDLE_NAME.test(m.bundle) ||
     !Array.isArray(m.files) || !m.files.every((f) => typeof f?.path === "string")
   ) {
     return undefined;
@@ -325,7 +323,7 @@ export function canBuild(options: ServeCacheOptions): boolean {
 }
 
 function writeAtomically(dir: URL, name: string, text: string): void {
-  const tmp = new URL(`${name}.tmp-${Deno.pid}-${crypto.randomUUID()}`, dir);
+  const tmp = new URL(tmpName(name), dir);
   Deno.writeTextFileSync(tmp, text);
   try {
     Deno.renameSync(tmp, new URL(name, dir));
@@ -364,7 +362,7 @@ export async function buildBundle(options: ServeCacheOptions): Promise<BuildOutc
   }
   try {
     Deno.mkdirSync(options.dir, { recursive: true });
-    const probe = new URL(`.probe-${Deno.pid}-${crypto.randomUUID()}`, options.dir);
+    const probe = new URL(tmpName(".probe"), options.dir);
     Deno.writeTextFileSync(probe, "");
     Deno.removeSync(probe);
   } catch (e) {
@@ -409,8 +407,9 @@ export async function buildBundle(options: ServeCacheOptions): Promise<BuildOutc
       return { built: false, reason: `the bundle holds ${p}, which the import scan did not find` };
     }
   }
-  const after = stampFiles(sourceFiles(options.entry));
-  if (after.length !== before.length || after.some((s, i) => !unchanged(before[i]!, s))) {
+  // Unchanged files import what they imported: the same files, stamped again.
+  const after = stampFiles(paths);
+  if (after.some((s, i) => !unchanged(before[i]!, s))) {
     return { built: false, reason: "a source file changed while it was bundled" };
   }
   const hash = (out.hash ?? crypto.randomUUID()).replace(/[^\w-]/g, "").slice(0, 24);
@@ -429,8 +428,8 @@ export async function buildBundle(options: ServeCacheOptions): Promise<BuildOutc
     if (!e.isFile || e.name === name) continue;
     const file = new URL(e.name, options.dir);
     try {
-      if (/^serve-[\w-]+\.js$/.test(e.name)) Deno.removeSync(file);
-      else if (/\.tmp-\d+-[\w-]+$/.test(e.name)) {
+      if (BUNDLE_NAME.test(e.name)) Deno.removeSync(file);
+      else if (TMP_NAME.test(e.name)) {
         const mtime = Deno.statSync(file).mtime?.getTime() ?? now;
         if (now - mtime > TMP_MAX_AGE_MS) Deno.removeSync(file);
       }

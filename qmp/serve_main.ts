@@ -274,8 +274,13 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
   }
   const listen: SocketAddress[] = [];
   const streams: QmpStream[] = [];
-  const cleanup = () => {
+  let signals: { promise: Promise<string>; dispose(): void } | undefined;
+  let bound: BoundSockets | undefined;
+  /** Releases what start-up took so far: streams, signal handlers, bound sockets. */
+  const release = async () => {
     for (const c of streams) c.close();
+    signals?.dispose();
+    await bound?.close();
   };
   // With -qmp stdio, stdout carries QMP: say nothing else there.
   const say = monitors.some((m) => m.kind === "stdio") ? stderr : stdout;
@@ -289,7 +294,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
       a.options[k] !== undefined && a.options[k] !== "on" && a.options[k] !== "off"
     );
     if (badBool !== undefined) {
-      cleanup();
+      await release();
       stderr(`${QEMU}: ${m.location}: Parameter '${badBool}' expects 'on' or 'off'`);
       return 1;
     }
@@ -297,7 +302,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
     if (a.transport === "unix") {
       const tooLong = abstract ? abstractNameError(a.path) : unixPathError(a.path);
       if (tooLong !== undefined) {
-        cleanup();
+        await release();
         stderr(`${QEMU}: ${m.location}: ${tooLong}`);
         return 1;
       }
@@ -309,7 +314,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
     try {
       streams.push(await connectOut(a));
     } catch (e) {
-      cleanup();
+      await release();
       stderr(`${QEMU}: ${m.location}: ${(e as Error).message}`);
       return 1;
     }
@@ -317,17 +322,15 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
   // Signal handlers go in before any socket appears (as QEMU installs its
   // own before creating its chardevs): a client that sees the socket may
   // signal at once, and the signal must end serve cleanly, not kill it.
-  const signals = deps.stopSignal === undefined ? signalPromise() : undefined;
+  signals = deps.stopSignal === undefined ? signalPromise() : undefined;
   // The sockets are bound before the machine is built, as QEMU creates its
   // monitors' sockets before the machine and its devices: a client that
   // connects meanwhile waits in the backlog until it is greeted, so it is
   // served as soon as the machine exists.
-  let bound: BoundSockets;
   try {
     bound = await bindSockets(listen, { listenAny: parsed["listen-any"] });
   } catch (e) {
-    signals?.dispose();
-    cleanup();
+    await release();
     stderr(`serve: ${(e as Error).message}`);
     return 1;
   }
@@ -338,9 +341,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
   } catch (e) {
     // QEMU leaves its socket file behind after a start-up error; serve
     // removes it, and a client waiting in the backlog sees the connection end.
-    signals?.dispose();
-    cleanup();
-    await bound.close();
+    await release();
     if (e instanceof StartupError) {
       stderr(e.stderr);
       return 1;
@@ -359,9 +360,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
       maxClients: parsed["max-clients"],
     });
   } catch (e) {
-    signals?.dispose();
-    cleanup();
-    await bound.close();
+    await release();
     stderr(`serve: ${(e as Error).message}`);
     return 1;
   }

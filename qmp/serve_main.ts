@@ -274,7 +274,7 @@ export async function main(args: readonly string[], deps: ServeDeps = {}): Promi
   }
   const listen: SocketAddress[] = [];
   const streams: QmpStream[] = [];
-  let signals: { promise: Promise<string>; dispose(): void } | undefined;
+  let signals: { promise: Promise<string>; dispose(): void } | undefined = undefined;
   let bound: BoundSockets | undefined;
   /** Releases what start-up took so far: streams, signal handlers, bound sockets. */
   const release = async () => {
